@@ -1,0 +1,33 @@
+/** `flowlab info`: backend, versions, threads; the first thing to paste into a bug report. */
+import { cpus } from "node:os";
+import { initBackend } from "../backend";
+import { exactGradientKernels } from "../autodiff/gradients";
+import { parseFlags, type FlagSpec } from "./args";
+import { VERSION } from "../version";
+
+export const spec: Record<string, FlagSpec> = { json: { kind: "boolean", help: "print one JSON object" } };
+export const summary = "report the tfjs backend in use, versions and threads";
+
+export async function main(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, spec);
+  const b = await initBackend();
+  const info = {
+    flowlab: VERSION,
+    node: process.version,
+    backend: b.backend,
+    tfjsBackend: b.tfjsBackend,
+    tfjs: b.tfjsVersion,
+    threads: b.threads,
+    cpus: cpus().length,
+    simd: b.simd,
+    skipped: b.skipped,
+    exactGradients: exactGradientKernels(),
+    override: process.env.FLOWLAB_BACKEND ?? null,
+  };
+  if (flags.json) {
+    console.log(JSON.stringify(info));
+  } else {
+    for (const [k, v] of Object.entries(info)) console.log(`${k.padEnd(15)} ${Array.isArray(v) ? v.join(", ") || "-" : String(v)}`);
+  }
+  return 0;
+}

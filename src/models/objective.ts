@@ -1,0 +1,43 @@
+/**
+ * An objective is a scalar function of the parameters, evaluated for an ensemble of parameter rows at once:
+ * W [E, P] ↦ values [E]. Everything downstream (derivatives, curvature, flows) sees only this.
+ */
+import { tf } from "../backend";
+import { lossBatch, type LossName } from "./losses";
+import type { Mlp } from "./mlp";
+
+export interface Objective {
+  /** Number of parameters P. */
+  readonly dim: number;
+  /** Values at each row of W [E, P]; returns [E]. Must be built from exactly differentiable ops. */
+  values(W: tf.Tensor2D): tf.Tensor1D;
+  /** Releases tensors the objective holds (data). */
+  dispose?(): void;
+}
+
+export interface Dataset {
+  /** Inputs, row-major [n, d]. */
+  X: Float32Array;
+  /** Targets, row-major [n, c] (c = 1 for scalar regression; one-hot rows for classification). */
+  Y: Float32Array;
+  n: number;
+  d: number;
+  c: number;
+}
+
+/** The training loss of a model on a fixed data set, as an objective. */
+export function supervisedObjective(model: Mlp, loss: LossName, data: Dataset): Objective & { dispose(): void } {
+  const outWidth = model.spec.widths[model.spec.widths.length - 1];
+  if (data.d !== model.spec.widths[0]) throw new Error(`data has ${data.d} features, the model expects ${model.spec.widths[0]}`);
+  if (data.c !== outWidth) throw new Error(`targets have ${data.c} columns, the model outputs ${outWidth}`);
+  const X = tf.tensor2d(data.X, [data.n, data.d]);
+  const Y = tf.tensor2d(data.Y, [data.n, data.c]);
+  return {
+    dim: model.numParams,
+    values: (W) => lossBatch(loss, model.forward(W, X), Y),
+    dispose: () => {
+      X.dispose();
+      Y.dispose();
+    },
+  };
+}
