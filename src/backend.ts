@@ -5,7 +5,8 @@
  */
 import { cpus } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+// The union package registers every op gradient into tfjs's global registry (tfjs-core alone registers none in CommonJS).
+import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
 import { registerExactGradients } from "./autodiff/gradients";
 
