@@ -1,0 +1,47 @@
+/** `flowlab flow`: run the discrete optimizer, the stable flow and the central flow on a problem directory. */
+import { initBackend } from "../backend";
+import { tfDerivatives } from "../autodiff/derivatives";
+import { loadProblem, problemObjective } from "../data/problem";
+import { FLOWS, PROCESSES, ruleFromSpec, type ProcessName } from "../flows/index";
+import { writeFlowOutputs } from "../flows/output";
+import { Progress } from "../progress";
+import { parseFlags, UsageError, type FlagSpec } from "./args";
+
+export const spec: Record<string, FlagSpec> = {
+  problem: { kind: "string", help: "problem directory (problem.json, X.npy, y.npy, w0.npy)", required: true },
+  which: { kind: "list", help: `processes to run, comma-separated: ${PROCESSES.join(",")} (default all)` },
+  steps: { kind: "int", help: "units of time (default: problem.json steps)" },
+  k: { kind: "int", help: "eigenvalues to report (default: problem.json k)" },
+  out: { kind: "string", help: "output directory for <process>.csv and w_final_<process>.npy", required: true },
+};
+export const summary = "run discrete / stable / central processes on a problem and write CSV + .npy outputs";
+
+export async function main(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, spec);
+  const which = (flags.which as string[] | undefined) ?? [...PROCESSES];
+  for (const w of which) {
+    if (!(PROCESSES as readonly string[]).includes(w)) throw new UsageError(`--which: '${w}' is not a process; allowed: ${PROCESSES.join(", ")}`);
+  }
+  await initBackend();
+  const problem = loadProblem(flags.problem as string);
+  const steps = (flags.steps as number | undefined) ?? problem.spec.steps;
+  const k = (flags.k as number | undefined) ?? problem.spec.k;
+  const objective = problemObjective(problem);
+  try {
+    for (const name of which as ProcessName[]) {
+      const D = tfDerivatives(objective);
+      const bar = new Progress(name, steps);
+      const result = FLOWS[name]({ D, rule: ruleFromSpec(problem.spec.optimizer), w0: problem.w0 }, {
+        steps,
+        k,
+        onStep: (t, _w, _s, row) => bar.update(t + 1, `loss ${row.loss.toPrecision(5)}  λ1 ${row.eigs[0]?.toFixed(4)}`),
+      });
+      bar.finish(`${result.seconds.toFixed(1)}s, ${(result.counters.hvps / Math.max(1, steps)).toFixed(1)} HVPs/step, ${(result.counters.thirds / Math.max(1, steps)).toFixed(1)} third-derivative vectors/step`);
+      const files = writeFlowOutputs(flags.out as string, result, k);
+      console.log(`${name}: wrote ${files.join(", ")}`);
+    }
+  } finally {
+    objective.dispose();
+  }
+  return 0;
+}

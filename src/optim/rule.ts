@@ -1,0 +1,69 @@
+/**
+ * Update rules in the spirit of optax and of the central-flows authors' `UpdateRule`: plain state, pure
+ * functions. A preconditioned rule updates its state with the current gradient first and then steps
+ *     s' = updateState(s, g),   w' = w − P(s')⁻¹ g,
+ * with a diagonal preconditioner P. For the flows it also gives the state's time derivative in terms of the
+ * time-averaged squared gradient E[g⊙g] (the central flow adds the oscillation's contribution to it).
+ */
+import type { Vec } from "../autodiff/derivatives";
+
+/** Plain optimizer state: a step counter and named float64 buffers (ν, momentum, ...). */
+export interface OptState {
+  /** Number of updates applied (real-valued in the flows, which advance it continuously). */
+  step: number;
+  /** Second-moment estimate ν: empty (GD), length 1 (scalar RMSProp) or dim (RMSProp). */
+  nu: Float64Array;
+  /** Momentum buffer: empty unless the rule uses momentum. */
+  buf: Float64Array;
+}
+
+export interface StepInput {
+  w: Vec;
+  g: Vec;
+  loss: number;
+}
+
+export interface StepResult {
+  w: Vec;
+  state: OptState;
+  lr: number;
+}
+
+export interface UpdateRule {
+  readonly name: string;
+  /** Learning rate η (the nominal one for adaptive rules). */
+  readonly lr: number;
+  /** True when the rule is w' = w − P(s')⁻¹g with s' = updateState(s, g): the flows apply to it. */
+  readonly preconditioned: boolean;
+  init(dim: number): OptState;
+  /** The state part of one update (ν first, with the current gradient). */
+  updateState(s: OptState, g: Vec): OptState;
+  /** Diagonal of P(s), length dim. */
+  precond(s: OptState, dim: number): Float64Array;
+  /** One discrete step; `lr` is the step size used (η_t, or the Polyak/CLR value). */
+  step(s: OptState, x: StepInput): StepResult;
+  /**
+   * dS/dt given the time-averaged squared gradient g2 (length dim): the continuous version of updateState.
+   * Null for rules without state dynamics (GD).
+   */
+  stateRate(s: OptState, g2: Float64Array): OptState | null;
+  /** dP/dt when the state moves at rate ds (the directional derivative of `precond`); zeros for fixed P. */
+  precondRate(s: OptState, ds: OptState, dim: number): Float64Array;
+}
+
+export function emptyState(): OptState {
+  return { step: 0, nu: new Float64Array(0), buf: new Float64Array(0) };
+}
+
+/** w − P⁻¹ g for a diagonal P. */
+export function preconditionedStep(w: Vec, g: Vec, P: Float64Array): Vec {
+  const out = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) out[i] = w[i] - g[i] / P[i];
+  return out;
+}
+
+/** Validates a positive finite number field. */
+export function positive(name: string, v: number): number {
+  if (!(Number.isFinite(v) && v > 0)) throw new Error(`${name} must be a positive finite number, got ${v}`);
+  return v;
+}
