@@ -67,10 +67,13 @@ export function tfDerivatives(objective: Objective): Derivatives {
   };
   // Σ_e L(W_e): its gradient's row e is ∇L(W_e).
   const total = (W: tf.Tensor2D): tf.Scalar => tf.sum(objective.values(W));
-  const gradRows = grad2d(total);
+  // `+ 0·Z` keeps each derivative connected to its input, so differentiating it again yields zeros instead of
+  // "Cannot compute gradient" when the objective is linear or quadratic (constant Hessian).
+  const connected = (t: tf.Tensor2D, Z: tf.Tensor2D): tf.Tensor2D => tf.add(t, tf.mul(Z, 0));
+  const gradRows = (W: tf.Tensor2D): tf.Tensor2D => connected(grad2d(total)(W), W);
   // Σ_e ⟨∇L(W_e), V_e⟩: its gradient's row e is H(W_e) V_e.
   const hvpRows = (W: tf.Tensor2D, V: tf.Tensor2D): tf.Tensor2D =>
-    grad2d((Z) => tf.sum(tf.mul(gradRows(Z), V)))(W);
+    connected(grad2d((Z) => tf.sum(tf.mul(gradRows(Z), V)))(W), W);
 
   const lossMany = (ws: Vec[]): Float64Array => {
     counters.losses += ws.length;
