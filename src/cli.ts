@@ -10,6 +10,10 @@ interface Command {
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   info: () => import("./cli/info"),
+  figures: () => import("./cli/figures"),
+  kernel: () => import("./cli/kernel"),
+  eigs: () => import("./cli/eigs"),
+  flow: () => import("./cli/flow"),
 };
 
 function help(): string {
