@@ -19,6 +19,7 @@ import { mlp, type MlpSpec } from "../src/models/mlp";
 import type { LossName } from "../src/models/losses";
 import { supervisedObjective, type Dataset } from "../src/models/objective";
 import { Rng } from "../src/random";
+import { benchFlows } from "./bench-flows";
 
 export interface Row {
   model: string;
@@ -202,6 +203,7 @@ async function main(argv: string[]): Promise<void> {
       c.dispose();
     }
   }
+  rows.push(...benchFlows(quick ? 100 : 1000));
   if (argv.includes("--json")) console.log(JSON.stringify({ backend: b.backend, quick, rows }));
   else console.log(`backend ${b.backend} (tfjs ${b.tfjsVersion}, ${b.threads} thread(s))${quick ? ", --quick" : ""}\n${formatTable(rows)}`);
 }

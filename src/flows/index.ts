@@ -28,3 +28,4 @@ export function ruleFromSpec(spec: OptimizerSpec): UpdateRule {
       return rmsprop({ lr: spec.lr, beta2: spec.beta2, eps: spec.eps, biasCorrection: spec.bias_correction, scalar: spec.scalar });
   }
 }
+export * from "./predictions";
