@@ -3,8 +3,10 @@
  * Reads little-endian float32/float64/int32/int64/uint8 arrays in C order into float64; writes float32 or
  * float64 in version 1.0 (2.0 if the header is too long), atomically.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../atomic";
+
+export { writeFileAtomic };
 
 export const NPY_READ_DTYPES = ["<f4", "<f8", "<i4", "<i8", "|u1"] as const;
 export type NpyDtype = (typeof NPY_READ_DTYPES)[number];
@@ -26,24 +28,6 @@ const DTYPE_ALIASES: Record<string, NpyDtype> = { "<u1": "|u1", "|i1": "|u1" };
 /** Product of a shape's entries (1 for a scalar). */
 export function shapeSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Writes a file atomically: a temp file in the same directory, fsynced, then renamed over the target. */
-export function writeFileAtomic(path: string, contents: Buffer | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, typeof contents === "string" ? Buffer.from(contents, "utf8") : contents);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 interface Header {

@@ -11,7 +11,8 @@ import { parseLoss, type LossName } from "../models/losses";
 import { mlp, type Mlp } from "../models/mlp";
 import { supervisedObjective, type Dataset, type Objective } from "../models/objective";
 import { denseLayout } from "../params";
-import { readNpy, writeFileAtomic, writeNpy } from "./npy";
+import { writeFileAtomic } from "../atomic";
+import { readNpy, writeNpy } from "./npy";
 
 export type OptimizerSpec =
   | { name: "gd"; lr: number }

@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic, writeNpy } from "../data/npy";
+import { writeFileAtomic } from "../atomic";
+import { writeNpy } from "../data/npy";
 import type { FlowResult, FlowRow } from "./types";
 
 /** Extra columns per process, in file order. */

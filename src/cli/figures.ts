@@ -1,0 +1,136 @@
+/**
+ * `flowlab figures`: reproduces the figures headlessly. For each experiment: results (cached or computed),
+ * figures/<id>.svg|pdf|png|html, its tables as CSV, an entry in figures/manifest.json, its claims in
+ * figures/report.json, then the table of all claims. Exit status 1 if any claim fails or an export fails.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { parseFlags, UsageError, type FlagSpec } from "./args";
+import { listExperiments, getExperiment } from "../experiments/registry";
+import { defaultMode, runExperiment } from "../experiments/run";
+import { tableToCsv } from "../experiments/tables";
+import { FigureExporter, EXPORT_FORMATS, type ExportFormat } from "../plot/export";
+import { writeFileAtomic } from "../atomic";
+import { projectRoot } from "../report/cache";
+import { formatClaimsTable, type ClaimRow } from "../report/claims";
+import { gitCommit, updateManifest, updateReport, type ManifestEntry } from "../report/manifest";
+import { VERSION } from "../version";
+
+const FORMATS = [...EXPORT_FORMATS, "csv"] as const;
+type OutputFormat = (typeof FORMATS)[number];
+
+export const spec: Record<string, FlagSpec> = {
+  list: { kind: "boolean", help: "list the experiments and exit" },
+  only: { kind: "list", help: "comma-separated experiment ids (default: all)" },
+  quick: { kind: "boolean", help: "reduced-size configs (also FLOWLAB_QUICK=1)" },
+  out: { kind: "string", help: "output folder (default: <project>/figures)" },
+  "no-cache": { kind: "boolean", help: "recompute even when cached results exist" },
+  formats: { kind: "list", help: `outputs to write, from ${FORMATS.join(",")} (default: all)` },
+  scale: { kind: "number", help: "PNG pixels per layout pixel (default 2, at least 2)" },
+};
+export const summary = "reproduce figures: images, CSV, manifest.json, report.json and the claims table";
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+export async function main(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, spec);
+  await import("../experiments/index");
+  if (flags.list) {
+    const all = listExperiments();
+    const w = Math.max(2, ...all.map((e) => e.id.length));
+    console.log(`${"id".padEnd(w)}  title  [paper]`);
+    for (const e of all) console.log(`${e.id.padEnd(w)}  ${e.title}  [${e.paper}]`);
+    return 0;
+  }
+  const only = (flags.only as string[] | undefined) ?? [];
+  const known = listExperiments().map((e) => e.id);
+  for (const id of only) if (!known.includes(id)) throw new UsageError(`--only: unknown experiment '${id}'; ids are ${known.join(", ")}`);
+  const experiments = only.length > 0 ? only.map(getExperiment) : listExperiments();
+  const formats = ((flags.formats as string[] | undefined) ?? [...FORMATS]) as OutputFormat[];
+  for (const f of formats) if (!FORMATS.includes(f)) throw new UsageError(`--formats: '${f}' is not one of ${FORMATS.join(", ")}`);
+  const scale = (flags.scale as number | undefined) ?? 2;
+  if (scale < 2) throw new UsageError(`--scale must be at least 2 (publication PNG), got ${scale}`);
+  const mode = flags.quick ? "quick" : defaultMode();
+  const out = flags.out ? resolve(flags.out as string) : join(projectRoot(), "figures");
+  const root = projectRoot();
+  const commit = gitCommit(root);
+
+  // Start the browser while the first experiment computes; it is only needed for svg/pdf/png.
+  const imageFormats = formats.filter((f): f is Exclude<ExportFormat, "html"> => f === "svg" || f === "pdf" || f === "png");
+  const browser: Promise<FigureExporter> | null = imageFormats.length > 0 ? FigureExporter.launch() : null;
+  browser?.catch(() => undefined); // reported where awaited
+
+  const entries: ManifestEntry[] = [];
+  const rows: ClaimRow[] = [];
+  let failures = 0;
+  let exporter: FigureExporter | null = null;
+  let browserFailed = false;
+  const t0 = Date.now();
+  console.log(`flowlab figures: ${experiments.length} experiment(s), ${mode} configs, writing to ${out}`);
+  try {
+    for (const exp of experiments) {
+      const r = await runExperiment(exp, { mode, cache: flags["no-cache"] !== true });
+      const how = r.cache === "hit" ? `from cache (computed in ${seconds(r.runtimeMs)})` : `computed in ${seconds(r.runtimeMs)}`;
+      console.log(`${exp.id}: results ${how}; loaded in ${seconds(r.elapsedMs)}${r.cacheNote ? `\n  ${r.cacheNote}` : ""}`);
+      const files: string[] = [];
+      if (formats.includes("csv")) {
+        const names = Object.keys(r.tables);
+        for (const name of names) {
+          const file = names.length === 1 ? `${exp.id}.csv` : `${exp.id}.${name}.csv`;
+          writeFileAtomic(join(out, file), tableToCsv(r.tables[name]));
+          files.push(file);
+        }
+      }
+      if (formats.includes("html")) {
+        const { exportFigure } = await import("../plot/export");
+        await exportFigure(r.figure, join(out, `${exp.id}.html`));
+        files.push(`${exp.id}.html`);
+      }
+      if (browser && !browserFailed) {
+        const te = Date.now();
+        try {
+          exporter ??= await browser;
+        } catch (e) {
+          browserFailed = true;
+          failures++;
+          console.error(`flowlab figures: cannot export ${imageFormats.join(", ")}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        try {
+          for (const f of exporter ? imageFormats : []) {
+            await exporter?.export(r.figure, join(out, `${exp.id}.${f}`), scale);
+            files.push(`${exp.id}.${f}`);
+          }
+          if (exporter) console.log(`${exp.id}: exported ${imageFormats.join(", ")} in ${seconds(Date.now() - te)}`);
+        } catch (e) {
+          failures++;
+          console.error(`${exp.id}: export failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      entries.push({
+        id: exp.id,
+        title: exp.title,
+        paper: exp.paper,
+        mode,
+        configHash: r.hash,
+        config: r.config,
+        version: VERSION,
+        gitCommit: commit,
+        backend: r.backend,
+        runtimeMs: r.runtimeMs,
+        cached: r.cache === "hit",
+        generatedAt: new Date().toISOString(),
+        files,
+      });
+      rows.push(...r.claims.map((c) => ({ experiment: exp.id, ...c })));
+    }
+  } finally {
+    // Also closes a browser that started but was never used (an experiment threw first).
+    const open = exporter ?? (browser ? await browser.catch(() => null) : null);
+    await open?.close();
+  }
+  updateManifest(out, entries);
+  updateReport(out, rows);
+  const rel = (p: string): string => (isAbsolute(p) && p.startsWith(root) ? p.slice(root.length + 1) || "." : p);
+  console.log(`wrote ${rel(join(out, "manifest.json"))}, ${rel(join(out, "report.json"))} in ${seconds(Date.now() - t0)}\n`);
+  console.log(formatClaimsTable(rows));
+  return failures === 0 && rows.every((c) => c.passed) ? 0 : 1;
+}

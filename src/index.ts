@@ -1,0 +1,26 @@
+/**
+ * The flowlab library, as notebooks and other programs import it (notebooks: `from "../dist/index"`).
+ * Each area adds its exports here.
+ */
+export { initBackend, backendInfo, tf, type BackendInfo, type BackendName } from "./backend";
+export { Progress, setProgressSink, formatProgress, type ProgressEvent, type ProgressSink } from "./progress";
+export { Rng } from "./random";
+export { VERSION } from "./version";
+export * from "./experiments";
+export * from "./plot";
+export * from "./report";
+// The numerical core.
+export * from "./autodiff/derivatives";
+export { registerExactGradients, exactGradientKernels } from "./autodiff/gradients";
+export * from "./params";
+export * from "./models/mlp";
+export * from "./models/activations";
+export * from "./models/losses";
+export * from "./models/init";
+export * from "./models/objective";
+export * from "./models/toy";
+export * from "./data/index";
+export * from "./curvature/index";
+export * from "./optim/index";
+export * from "./flows/index";
+export { writeFileAtomic, writeJsonAtomic } from "./atomic";

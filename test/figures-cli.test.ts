@@ -1,0 +1,148 @@
+/**
+ * `flowlab figures` on the demo (quick): every file written and valid (SVG, PDF, PNG at 2× the layout, HTML,
+ * CSV, manifest, report), a warm rerun is instant, a failing claim or a missing browser gives exit status 1.
+ * One browser launch for the whole file.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { main } from "../src/cli/figures";
+import { UsageError } from "../src/cli/args";
+import { registerExperiment } from "../src/experiments/registry";
+import { claim } from "../src/report/claims";
+import type { Manifest, Report } from "../src/report/manifest";
+
+process.env.FLOWLAB_RESULTS = mkdtempSync(join(tmpdir(), "flowlab-cli-results-"));
+process.env.FLOWLAB_PROGRESS = "0";
+
+/** Runs the command, capturing what it prints. */
+async function figures(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const log = console.log;
+  const error = console.error;
+  let out = "";
+  let err = "";
+  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
+  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, "utf8")) as T;
+
+test("--list names the demo", async () => {
+  const r = await figures(["--list"]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^demo\s+GD on a 2-D quadratic/m);
+});
+
+test("--only demo --quick writes valid SVG, PDF, PNG (2×), HTML, CSV, manifest and report; a warm rerun is instant", async () => {
+  const out = mkdtempSync(join(tmpdir(), "flowlab-figures-"));
+  const r = await figures(["--only", "demo", "--quick", "--out", out]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /demo\s+diverges-iff-unstable\s+0\s+<=\s+0\s+PASS/);
+  assert.match(r.out, /2\/2 claims pass/);
+
+  const manifest = readJson<Manifest>(join(out, "manifest.json"));
+  assert.equal(manifest.figures.length, 1);
+  const entry = manifest.figures[0];
+  assert.equal(entry.id, "demo");
+  assert.equal(entry.mode, "quick");
+  assert.match(entry.configHash, /^[0-9a-f]{16}$/);
+  assert.equal(entry.cached, false);
+  assert.ok(entry.backend);
+  assert.deepEqual([...entry.files].sort(), ["demo.html", "demo.landscape.csv", "demo.pdf", "demo.png", "demo.svg", "demo.sweep.csv", "demo.trajectory.csv"]);
+  for (const f of entry.files) assert.ok(existsSync(join(out, f)), f);
+  const report = readJson<Report>(join(out, "report.json"));
+  assert.equal(report.passed, true);
+  assert.deepEqual(
+    report.claims.map((c) => [c.experiment, c.id, c.passed]),
+    [
+      ["demo", "diverges-iff-unstable", true],
+      ["demo", "error-rate", true],
+    ],
+  );
+
+  // The layout size, to check the exports against.
+  const html = readFileSync(join(out, "demo.html"), "utf8");
+  const fig = JSON.parse(/var fig = (.*);\n/.exec(html)?.[1] ?? "null") as { layout: { width: number; height: number } };
+  const { width, height } = fig.layout;
+  assert.ok(width > 300 && height > 300, `layout ${width}×${height}`);
+  const src = /<script type="text\/javascript" src="([^"]+)"><\/script>/.exec(html)?.[1] ?? "";
+  assert.ok(src.endsWith("node_modules/plotly.js-dist/plotly.js") && existsSync(resolve(out, src)), `the page loads the installed plotly.js by a relative path, got '${src}'`);
+
+  const svg = readFileSync(join(out, "demo.svg"), "utf8");
+  assert.match(svg, /^<svg[^>]*class="main-svg"[^>]*width="(\d+)"/);
+  assert.equal(Number(/width="(\d+)"/.exec(svg)?.[1]), width);
+  assert.ok((svg.match(/class="scatterlayer/g) ?? []).length >= 1 && svg.includes("class=\"contour"), "traces and the contour are in the SVG");
+
+  const png = readFileSync(join(out, "demo.png"));
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "PNG signature");
+  assert.equal(png.subarray(12, 16).toString("ascii"), "IHDR");
+  assert.equal(png.readUInt32BE(16), 2 * width, "PNG width is 2× the layout");
+  assert.equal(png.readUInt32BE(20), 2 * height, "PNG height is 2× the layout");
+
+  const pdf = readFileSync(join(out, "demo.pdf"));
+  assert.equal(pdf.subarray(0, 5).toString("ascii"), "%PDF-");
+  assert.match(pdf.subarray(pdf.length - 8).toString("latin1"), /%%EOF\s*$/);
+  const box = /\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/.exec(pdf.toString("latin1"));
+  assert.ok(box, "a MediaBox");
+  assert.ok(Math.abs(Number(box[1]) - width * 0.75) < 1.5 && Math.abs(Number(box[2]) - height * 0.75) < 1.5, `one page of the figure's size: ${box[1]}×${box[2]} pt`);
+  assert.equal((pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length, 1, "one page");
+
+  const csv = readFileSync(join(out, "demo.sweep.csv"), "utf8").split("\n");
+  assert.equal(csv[0], "eta,eta_lambda_max,growth,diverged,unstable");
+  assert.equal(csv.length, 8 + 2, "header, 8 sweep rows, final newline");
+
+  // Warm rerun without the browser: the cached path alone.
+  const t0 = Date.now();
+  const warm = await figures(["--only", "demo", "--quick", "--out", out, "--formats", "csv,html"]);
+  const ms = Date.now() - t0;
+  assert.equal(warm.code, 0);
+  assert.match(warm.out, /demo: results from cache/);
+  assert.ok(ms < 2000, `warm rerun took ${ms} ms`);
+  assert.equal(readJson<Manifest>(join(out, "manifest.json")).figures[0].cached, true);
+});
+
+registerExperiment<{ n: number }>({
+  id: "failing-claim-test",
+  title: "a claim that fails",
+  paper: "none",
+  configs: { quick: { n: 1 }, full: { n: 1 } },
+  run: async (c) => ({ t: { x: [c.n] } }),
+  figure: (t) => ({ data: [{ type: "scatter", y: t.t.x }], layout: {} }),
+  claims: (t) => [claim("too-big", "x stays below 0.5", t.t.x[0], "<", 0.5)],
+});
+
+test("a failing claim makes the exit status 1 and is reported", async () => {
+  const out = mkdtempSync(join(tmpdir(), "flowlab-figures-"));
+  const r = await figures(["--only", "failing-claim-test", "--out", out, "--formats", "csv"]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /failing-claim-test\s+too-big\s+1\s+<\s+0\.5\s+FAIL/);
+  assert.equal(readJson<Report>(join(out, "report.json")).passed, false);
+});
+
+test("no browser: CSV and report still written, a message says how to install one, exit status 1", async () => {
+  const out = mkdtempSync(join(tmpdir(), "flowlab-figures-"));
+  process.env.FLOWLAB_CHROMIUM = "/nonexistent/chromium";
+  try {
+    const r = await figures(["--only", "demo", "--quick", "--out", out, "--formats", "csv,png"]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /cannot export png: .*\n.*apt-get install chromium/);
+    assert.ok(existsSync(join(out, "demo.sweep.csv")));
+    assert.ok(!existsSync(join(out, "demo.png")));
+  } finally {
+    delete process.env.FLOWLAB_CHROMIUM;
+  }
+});
+
+test("bad flags name the allowed values", async () => {
+  await assert.rejects(() => figures(["--only", "nope"]), (e: Error) => e instanceof UsageError && /unknown experiment 'nope'; ids are .*demo/.test(e.message));
+  await assert.rejects(() => figures(["--formats", "gif"]), /'gif' is not one of svg, pdf, png, html, csv/);
+  await assert.rejects(() => figures(["--scale", "1"]), /--scale must be at least 2/);
+});

@@ -1,0 +1,228 @@
+/** Experiments as data: hashing, the results cache (hit, miss, corrupt, invalidation), claims, manifests, tables. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { canonicalJson, hashOf } from "../src/report/hash";
+import { ResultsCache, cacheHash, type CacheKey } from "../src/report/cache";
+import { claim, formatClaimsTable } from "../src/report/claims";
+import { updateManifest, updateReport, type ManifestEntry } from "../src/report/manifest";
+import { registerExperiment, getExperiment, listExperiments } from "../src/experiments/registry";
+import { runExperiment, resolveConfig } from "../src/experiments/run";
+import { tableToCsv, toTable, toDataFrame } from "../src/experiments/tables";
+import { demo } from "../src/experiments/demo";
+import type { Experiment, Tables } from "../src/experiments/types";
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), "flowlab-report-"));
+
+test("canonical JSON ignores key order and rejects values JSON would alter", () => {
+  assert.equal(canonicalJson({ b: 1, a: [1, { d: 2, c: 3 }] }), '{"a":[1,{"c":3,"d":2}],"b":1}');
+  assert.equal(hashOf({ a: 1, b: 2 }), hashOf({ b: 2, a: 1 }));
+  assert.notEqual(hashOf({ a: 1, b: 2 }), hashOf({ a: 1, b: 2.0000001 }));
+  assert.equal(hashOf({ a: 1, b: undefined }), hashOf({ a: 1 }));
+  assert.throws(() => canonicalJson({ lr: [0.1, NaN] }), /config\.lr\[1\] must be a finite number/);
+  assert.throws(() => canonicalJson({ when: new Date(0) }), /config\.when must be plain data .* got a Date/);
+});
+
+test("cache: miss, then hit with every number intact, including NaN and ±Infinity", () => {
+  const cache = new ResultsCache(tmp());
+  const key: CacheKey = { experiment: "toy", revision: 0, version: "1.0.0", config: { n: 3 } };
+  assert.equal(cache.read(key).status, "miss");
+  const tables: Tables = { t: { a: [0.1, NaN, Infinity, -Infinity, -0.5, 1e-300], b: [1, 2, 3, 4, 5, 6] } };
+  cache.write(key, tables, { runtimeMs: 12, backend: "wasm" });
+  const hit = cache.read(key);
+  assert.equal(hit.status, "hit");
+  if (hit.status !== "hit") return;
+  assert.deepEqual(hit.entry.tables, tables);
+  assert.equal(hit.entry.meta.runtimeMs, 12);
+  assert.notEqual(cacheHash(key), cacheHash({ ...key, version: "1.0.1" }), "the library version is part of the key");
+  assert.notEqual(cacheHash(key), cacheHash({ ...key, revision: 1 }), "the experiment revision is part of the key");
+});
+
+test("cache: truncated, tampered or mislabelled entries are corrupt, not trusted", () => {
+  const cache = new ResultsCache(tmp());
+  const key: CacheKey = { experiment: "toy", revision: 0, version: "1.0.0", config: { n: 3 } };
+  const write = (): string => {
+    cache.write(key, { t: { a: [1, 2, 3] } }, { runtimeMs: 1, backend: null });
+    return cache.path("toy", cacheHash(key));
+  };
+  const path = write();
+  const good = readFileSync(path, "utf8");
+  const cases: [string, string, RegExp][] = [
+    ["truncated", good.slice(0, good.length - 5), /JSON|checksum/],
+    ["tampered body", good.replace("[1,2,3]", "[1,2,4]"), /checksum/],
+    ["edited key", good.replace('"n":3', '"n":4'), /key does not match/],
+    ["empty", "", /no header/],
+    ["not JSON", "garbage\nmore garbage", /JSON/],
+  ];
+  for (const [what, text, reason] of cases) {
+    writeFileSync(path, text);
+    const r = cache.read(key);
+    assert.equal(r.status, "corrupt", what);
+    if (r.status === "corrupt") assert.match(r.reason, reason, what);
+  }
+});
+
+interface ToyConfig {
+  n: number;
+  scale: number;
+}
+
+let toyRuns = 0;
+const toy: Experiment<ToyConfig> = registerExperiment<ToyConfig>({
+  id: "toy-report-test",
+  title: "toy",
+  paper: "none",
+  configs: { quick: { n: 4, scale: 1 }, full: { n: 8, scale: 1 } },
+  async run(c) {
+    toyRuns++;
+    return { line: { i: Array.from({ length: c.n }, (_, i) => i), y: Array.from({ length: c.n }, (_, i) => c.scale * i) } };
+  },
+  figure: (t) => ({ data: [{ type: "scatter", x: t.line.i, y: t.line.y }], layout: {} }),
+  claims: (t, c) => [claim("sum", "sum of y equals scale·n(n−1)/2", t.line.y.reduce((a, b) => a + b, 0), "<=", (c.scale * c.n * (c.n - 1)) / 2)],
+});
+
+test("runExperiment: rerun is a hit; a changed config field invalidates exactly that entry; corrupt is recomputed", async () => {
+  const dir = tmp();
+  toyRuns = 0;
+  const first = await runExperiment(toy, { mode: "quick", cacheDir: dir });
+  assert.equal(first.cache, "miss");
+  assert.equal(toyRuns, 1);
+  const again = await runExperiment("toy-report-test", { mode: "quick", cacheDir: dir });
+  assert.equal(again.cache, "hit");
+  assert.equal(toyRuns, 1, "a hit must not run");
+  assert.deepEqual(again.tables, first.tables);
+  assert.equal(again.hash, first.hash);
+
+  const files = (): string[] => readdirSync(join(dir, "toy-report-test")).sort();
+  const firstPath = join(dir, "toy-report-test", `${first.hash}.json`);
+  const before = statSync(firstPath).mtimeMs;
+  const changed = await runExperiment(toy, { mode: "quick", cacheDir: dir, config: { scale: 2 } });
+  assert.equal(changed.cache, "miss");
+  assert.equal(toyRuns, 2);
+  assert.notEqual(changed.hash, first.hash);
+  assert.deepEqual(changed.tables.line.y, [0, 2, 4, 6]);
+  assert.deepEqual(files(), [`${changed.hash}.json`, `${first.hash}.json`].sort());
+  assert.equal(statSync(firstPath).mtimeMs, before, "the other entry is untouched");
+  assert.equal((await runExperiment(toy, { mode: "quick", cacheDir: dir })).cache, "hit", "the original entry still hits");
+  assert.equal((await runExperiment(toy, { mode: "full", cacheDir: dir })).cache, "miss", "the full config is another entry");
+
+  writeFileSync(firstPath, "{ broken");
+  const repaired = await runExperiment(toy, { mode: "quick", cacheDir: dir });
+  assert.equal(repaired.cache, "corrupt");
+  assert.match(repaired.cacheNote ?? "", /recomputed/);
+  assert.deepEqual(repaired.tables, first.tables);
+  assert.equal((await runExperiment(toy, { mode: "quick", cacheDir: dir })).cache, "hit", "the recomputed entry was stored");
+
+  const runsBefore = toyRuns;
+  const off = await runExperiment(toy, { mode: "quick", cacheDir: dir, cache: false });
+  assert.equal(off.cache, "off");
+  assert.equal(toyRuns, runsBefore + 1);
+});
+
+test("config overrides must name a field and keep its kind", () => {
+  assert.deepEqual(resolveConfig(toy, "quick", { n: 9 }), { n: 9, scale: 1 });
+  assert.throws(() => resolveConfig(toy, "quick", { steps: 3 } as Partial<ToyConfig>), /unknown config field 'steps'; fields are n, scale/);
+  assert.throws(() => resolveConfig(toy, "quick", { n: "9" } as unknown as Partial<ToyConfig>), /config\.n must be number, got string/);
+  assert.throws(() => resolveConfig(toy, "medium" as "quick"), /mode 'medium' is not one of quick, full/);
+});
+
+test("registry: ids are unique and unknown ids list the known ones", () => {
+  assert.equal(getExperiment("toy-report-test"), toy);
+  assert.ok(listExperiments().some((e) => e.id === "demo"));
+  assert.throws(() => registerExperiment({ ...toy }), /registered twice/);
+  assert.throws(() => registerExperiment({ ...toy, id: "Bad Id" }), /must match/);
+  assert.throws(() => getExperiment("nope"), /unknown experiment 'nope': registered ids are .*demo/);
+});
+
+test("claims: comparators, NaN fails, and the printed table", () => {
+  assert.equal(claim("a", "s", 0.5, "<", 1).passed, true);
+  assert.equal(claim("a", "s", 1, "<", 1).passed, false);
+  assert.equal(claim("a", "s", 1, "<=", 1).passed, true);
+  assert.equal(claim("a", "s", 2, ">", 1).passed, true);
+  assert.equal(claim("a", "s", 1, ">=", 1.5).passed, false);
+  assert.equal(claim("a", "s", NaN, "<=", 1).passed, false);
+  assert.equal(claim("a", "s", NaN, ">=", -Infinity).passed, false);
+  assert.throws(() => claim("a", "s", 1, "==" as "<", 1), /comparator '==' is not one of < <= > >=/);
+  const text = formatClaimsTable([
+    { experiment: "demo", ...claim("ok", "holds", 0.01, "<=", 0.1) },
+    { experiment: "demo", ...claim("bad", "fails", 3, "<=", 0.1) },
+  ]);
+  assert.match(text, /^experiment\s+claim\s+measured/);
+  assert.match(text, /demo\s+ok\s+0\.01\s+<=\s+0\.1\s+PASS\s+holds/);
+  assert.match(text, /demo\s+bad\s+3\s+<=\s+0\.1\s+FAIL\s+fails/);
+  assert.match(text, /1\/2 claims pass, 1 FAIL$/);
+});
+
+test("demo: its claims pass on its own results and fail on wrong ones", async () => {
+  const cacheDir = tmp();
+  const r = await runExperiment(demo, { mode: "quick", cacheDir });
+  assert.deepEqual(
+    r.claims.map((c) => [c.id, c.passed]),
+    [
+      ["diverges-iff-unstable", true],
+      ["error-rate", true],
+    ],
+  );
+  const wrong: Tables = structuredClone(r.tables);
+  wrong.sweep.diverged = wrong.sweep.diverged.map((d) => 1 - d);
+  wrong.trajectory.err1[5] *= 1.01;
+  const bad = demo.claims(wrong, r.config);
+  assert.equal(bad[0].measured, r.config.sweepEtas.length);
+  assert.deepEqual(
+    bad.map((c) => c.passed),
+    [false, false],
+  );
+  const t0 = Date.now();
+  const warm = await runExperiment(demo, { mode: "quick", cacheDir });
+  assert.equal(warm.cache, "hit");
+  assert.ok(Date.now() - t0 < 2000, `a warm rerun took ${Date.now() - t0} ms`);
+});
+
+test("manifest and report: a subset run replaces its own entries and keeps the others", () => {
+  const dir = tmp();
+  const entry = (id: string, hash: string): ManifestEntry => ({
+    id,
+    title: id,
+    paper: "p",
+    mode: "quick",
+    configHash: hash,
+    config: {},
+    version: "0",
+    gitCommit: null,
+    backend: null,
+    runtimeMs: 1,
+    cached: false,
+    generatedAt: "",
+    files: [`${id}.svg`],
+  });
+  updateManifest(dir, [entry("a", "1"), entry("b", "1")]);
+  const m = updateManifest(dir, [entry("b", "2")]);
+  assert.deepEqual(
+    m.figures.map((e) => [e.id, e.configHash]),
+    [
+      ["a", "1"],
+      ["b", "2"],
+    ],
+  );
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")), m);
+  updateReport(dir, [{ experiment: "a", ...claim("x", "s", 1, "<", 0) }]);
+  const r = updateReport(dir, [{ experiment: "b", ...claim("y", "s", 1, ">", 0) }]);
+  assert.equal(r.passed, false, "a's failing claim is kept");
+  const r2 = updateReport(dir, [{ experiment: "a", ...claim("x", "s", -1, "<", 0) }]);
+  assert.equal(r2.passed, true);
+  assert.deepEqual(
+    r2.claims.map((c) => c.id),
+    ["x", "y"],
+  );
+});
+
+test("tables: numeric columns of equal length, from DataFrames too, and CSV", () => {
+  assert.throws(() => toTable({ a: [1, 2], b: [1] }, "t"), /t\.b has 1 rows, other columns have 2/);
+  assert.throws(() => toTable({ a: [1, "x"] } as unknown as Record<string, number[]>, "t"), /t\.a\[1\] must be a number, got string x/);
+  const df = toDataFrame({ step: [0, 1, 2], loss: [1, 0.5, NaN] });
+  assert.deepEqual(df.shape, [3, 2]);
+  assert.deepEqual(toTable(df), { step: [0, 1, 2], loss: [1, 0.5, NaN] });
+  assert.equal(tableToCsv({ step: [0, 1], "a,b": [Infinity, 1e-20] }), 'step,"a,b"\n0,Infinity\n1,1e-20\n');
+});
