@@ -249,3 +249,20 @@ describe("dense Hessians and third derivatives of small MLPs vs a float64 refere
     }
   });
 });
+
+test("looped and batched ensemble evaluation agree (values, HVPs)", () => {
+  const rng = new Rng(3);
+  const spec = { widths: [4, 6, 3], activation: "tanh" as const, bias: true };
+  const data = { X: Float32Array.from(rng.normals(7 * 4)), Y: Float32Array.from(rng.normals(7 * 3)), n: 7, d: 4, c: 3 };
+  const w = initParams(mlp(spec).layout, { scheme: "torch" }, 0);
+  const vs = [rng.normals(w.length), rng.normals(w.length), rng.normals(w.length)];
+  const [a, b] = (["batched", "looped"] as const).map((mode) => {
+    const obj = supervisedObjective(mlp(spec, mode), "half_sse", data);
+    const D = tfDerivatives(obj);
+    const out = { losses: D.lossMany(vs), hv: D.hvp(w, vs) };
+    obj.dispose();
+    return out;
+  });
+  a.losses.forEach((x, i) => assert.ok(Math.abs(x - b.losses[i]) < 1e-5 * Math.abs(x)));
+  a.hv.forEach((v, i) => v.forEach((x, j) => assert.ok(Math.abs(x - b.hv[i][j]) < 1e-4 * (1 + Math.abs(x)), `hv[${i}][${j}]`)));
+});
