@@ -44,7 +44,12 @@ export async function main(argv: string[]): Promise<number> {
   const only = (flags.only as string[] | undefined) ?? [];
   const known = listExperiments().map((e) => e.id);
   for (const id of only) if (!known.includes(id)) throw new UsageError(`--only: unknown experiment '${id}'; ids are ${known.join(", ")}`);
-  const experiments = only.length > 0 ? only.map(getExperiment) : listExperiments();
+  // Without --only, experiments whose data is not on this machine are skipped (named --only, they run and fail loudly).
+  const experiments = only.length > 0 ? only.map(getExperiment) : listExperiments().filter((e) => {
+    const why = e.unavailable?.() ?? null;
+    if (why) console.log(`${e.id}: skipped (${why})`);
+    return !why;
+  });
   const formats = ((flags.formats as string[] | undefined) ?? [...FORMATS]) as OutputFormat[];
   for (const f of formats) if (!FORMATS.includes(f)) throw new UsageError(`--formats: '${f}' is not one of ${FORMATS.join(", ")}`);
   const scale = (flags.scale as number | undefined) ?? 2;

@@ -72,6 +72,8 @@ export interface Experiment<C extends object = object> {
   /** Bump when the run's code changes in a way that changes results without changing the config. */
   revision?: number;
   configs: { quick: C; full: C };
+  /** Why the experiment cannot run on this machine (e.g. its data set is not downloaded), or null. */
+  unavailable?(): string | null;
   run(config: C, ctx: RunContext): Promise<TablesLike>;
   figure(tables: Tables, config: C): PlotlyFigure;
   claims(tables: Tables, config: C): Claim[];
