@@ -22,7 +22,7 @@ export interface FlowOptions {
   steps: number;
   /** Effective eigenvalues reported per row. */
   k: number;
-  /** Eigensolver relative residual tolerance. */
+  /** Eigensolver relative residual tolerance (eigenvalue errors are ~its square). Default 1e-4. */
   eigTol?: number;
   /** Track every eigenvalue above this (effective units; the edge is 2). Default 1.5. */
   trackAbove?: number;
@@ -85,7 +85,7 @@ export function validateOptions(o: FlowOptions): Required<Omit<FlowOptions, "onS
   const full = {
     steps: o.steps,
     k: o.k,
-    eigTol: o.eigTol ?? 1e-5,
+    eigTol: o.eigTol ?? 1e-4,
     trackAbove: o.trackAbove ?? 1.5,
     maxK: o.maxK ?? o.k + 8,
     substeps: int("substeps", o.substeps ?? 4, 1),
