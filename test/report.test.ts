@@ -226,3 +226,29 @@ test("tables: numeric columns of equal length, from DataFrames too, and CSV", ()
   assert.deepEqual(toTable(df), { step: [0, 1, 2], loss: [1, 0.5, NaN] });
   assert.equal(tableToCsv({ step: [0, 1], "a,b": [Infinity, 1e-20] }), 'step,"a,b"\n0,Infinity\n1,1e-20\n');
 });
+
+test("the gallery lists every figure with its image and claims, flagging failures", async () => {
+  const { galleryMarkdown } = await import("../src/report/gallery");
+  const md = galleryMarkdown(
+    {
+      generatedAt: "t",
+      figures: [
+        { id: "b-fig", title: "B", paper: "P", mode: "full", configHash: "h", config: {}, version: "0", gitCommit: null, backend: "wasm", runtimeMs: 1500, cached: false, generatedAt: "t", files: ["b-fig.png", "b-fig.svg"] },
+        { id: "a-fig", title: "A", paper: "P", mode: "quick", configHash: "h", config: {}, version: "0", gitCommit: null, backend: "wasm", runtimeMs: 10, cached: true, generatedAt: "t", files: ["a-fig.csv"] },
+      ],
+    },
+    {
+      generatedAt: "t",
+      passed: false,
+      claims: [
+        { experiment: "b-fig", id: "c1", statement: "x | y", measured: 0.5, comparator: "<", threshold: 1, passed: true },
+        { experiment: "b-fig", id: "c2", statement: "z", measured: 2, comparator: "<", threshold: 1, passed: false },
+      ],
+    },
+  );
+  assert.ok(md.indexOf("## a-fig") < md.indexOf("## b-fig"), "sorted by id");
+  assert.match(md, /\| \[b-fig\]\(#b-fig\) \| full \| 1\.5 s \| 1\/2 pass \|/);
+  assert.match(md, /!\[b-fig\]\(b-fig\.png\)/);
+  assert.match(md, /\| x \\\| y \| 0\.5 \| < 1 \| PASS \|/);
+  assert.match(md, /\| z \| 2 \| < 1 \| \*\*FAIL\*\* \|/);
+});

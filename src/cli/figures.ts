@@ -13,6 +13,7 @@ import { writeFileAtomic } from "../atomic";
 import { projectRoot } from "../report/cache";
 import { formatClaimsTable, type ClaimRow } from "../report/claims";
 import { gitCommit, updateManifest, updateReport, type ManifestEntry } from "../report/manifest";
+import { writeGallery } from "../report/gallery";
 import { VERSION } from "../version";
 
 const FORMATS = [...EXPORT_FORMATS, "csv"] as const;
@@ -132,10 +133,11 @@ export async function main(argv: string[]): Promise<number> {
     const open = exporter ?? (browser ? await browser.catch(() => null) : null);
     await open?.close();
   }
-  updateManifest(out, entries);
-  updateReport(out, rows);
+  const manifest = updateManifest(out, entries);
+  const report = updateReport(out, rows);
+  writeGallery(out, manifest, report);
   const rel = (p: string): string => (isAbsolute(p) && p.startsWith(root) ? p.slice(root.length + 1) || "." : p);
-  console.log(`wrote ${rel(join(out, "manifest.json"))}, ${rel(join(out, "report.json"))} in ${seconds(Date.now() - t0)}\n`);
+  console.log(`wrote ${rel(join(out, "manifest.json"))}, ${rel(join(out, "report.json"))}, ${rel(join(out, "README.md"))} in ${seconds(Date.now() - t0)}\n`);
   console.log(formatClaimsTable(rows));
   return failures === 0 && rows.every((c) => c.passed) ? 0 : 1;
 }
