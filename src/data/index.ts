@@ -5,3 +5,4 @@ export * from "./standardize";
 export * from "./synthetic";
 export * from "./mnist";
 export * from "./cifar10";
+export * from "./hierarchical";

@@ -3,6 +3,9 @@
  */
 import "./demo";
 import "./corridors";
+import "./central-flows";
+import "./saxe";
+import "./eos";
 
 export { registerExperiment, listExperiments, getExperiment } from "./registry";
 export { runExperiment, resolveConfig, defaultMode, type RunOptions, type ExperimentResult, type LiveSink } from "./run";

@@ -60,3 +60,23 @@ export function tableToCsv(t: Table): string {
 function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/** An empty table with these columns. */
+export function emptyTable(columns: string[]): Table {
+  return Object.fromEntries(columns.map((c) => [c, []]));
+}
+
+/** Appends one row; every column of the table must be given. */
+export function pushRow(t: Table, row: Record<string, number>): void {
+  for (const key of Object.keys(t)) {
+    const v = row[key];
+    if (v === undefined) throw new Error(`pushRow: missing column '${key}'`);
+    t[key].push(v);
+  }
+}
+
+/** n evenly spaced points from a to b (inclusive). */
+export const linspace = (a: number, b: number, n: number): number[] => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
+
+/** n points from 10^a to 10^b, evenly spaced in log. */
+export const logspace = (a: number, b: number, n: number): number[] => linspace(a, b, n).map((e) => 10 ** e);

@@ -1,24 +1,7 @@
 /** Small table and grid helpers shared by the corridor experiments. */
 import type { Table } from "../types";
-
-export const linspace = (a: number, b: number, n: number): number[] => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
-
-/** n points from 10^a to 10^b, evenly spaced in log. */
-export const logspace = (a: number, b: number, n: number): number[] => linspace(a, b, n).map((e) => 10 ** e);
-
-/** An empty table with these columns. */
-export function emptyTable(columns: string[]): Table {
-  return Object.fromEntries(columns.map((c) => [c, []]));
-}
-
-/** Appends one row; every column of the table must be given. */
-export function pushRow(t: Table, row: Record<string, number>): void {
-  for (const key of Object.keys(t)) {
-    const v = row[key];
-    if (v === undefined) throw new Error(`pushRow: missing column '${key}'`);
-    t[key].push(v);
-  }
-}
+import { emptyTable, linspace, pushRow } from "../tables";
+export { linspace, logspace, emptyTable, pushRow } from "../tables";
 
 /** Rows of `t` where column `key` equals `value` (and, optionally, `key2` equals `value2`). */
 export function where(t: Table, key: string, value: number, key2?: string, value2?: number): Table {

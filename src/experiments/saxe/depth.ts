@@ -92,8 +92,8 @@ export interface DepthSimulationSpec {
   layers: number;
   hidden: number;
   inits: DeepInit[];
-  /** Rates tried for each init (the same list for all). */
-  rates: number[];
+  /** Rates tried, one list per init. */
+  rates: number[][];
   eps: number;
   maxSteps: number;
   seed: number;
@@ -122,9 +122,10 @@ export async function simulateDepth(spec: DepthSimulationSpec, onTick?: () => Pr
     const target = spec.eps * referenceError(spec.modes.s);
     const trials: RateTrial[] = [];
     const w0s: Float64Array[] = [];
+    if (spec.rates.length !== spec.inits.length) throw new Error(`simulateDepth: ${spec.inits.length} inits but ${spec.rates.length} rate lists`);
     spec.inits.forEach((init, k) => {
       const w0 = deepInit(model.layout, init, spec.modes, spec.seed);
-      for (const lr of spec.rates) {
+      for (const lr of spec.rates[k]) {
         trials.push({ init: k, lr, steps: Number.POSITIVE_INFINITY, diverged: false });
         w0s.push(w0);
       }

@@ -10,7 +10,7 @@
  */
 import { tfDerivatives } from "../../autodiff/derivatives";
 import { integrate } from "../../flows/ode";
-import { mlp } from "../../models/mlp";
+import { mlp, type Mlp } from "../../models/mlp";
 import type { Dataset } from "../../models/objective";
 import { gd } from "../../optim/gd";
 import { modeField } from "./analytic";
@@ -30,7 +30,7 @@ export function modeOdePath(a0: number, b0: number, s: number, tau: number, dura
 }
 
 /** The scalar net ŷ = x·a·b as a library model and its one-example data set (x = 1, y = s). */
-export function scalarModeProblem(s: number): { model: ReturnType<typeof mlp>; data: Dataset } {
+export function scalarModeProblem(s: number): { model: Mlp; data: Dataset } {
   return {
     model: mlp({ widths: [1, 1, 1], activation: "identity", bias: false }),
     data: { X: Float32Array.of(1), Y: Float32Array.of(s), n: 1, d: 1, c: 1 },
