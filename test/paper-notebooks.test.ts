@@ -19,7 +19,7 @@ interface Output {
   evalue?: string;
 }
 const text = (s: string | string[] | undefined): string => (Array.isArray(s) ? s.join("") : (s ?? ""));
-const notebooks = readdirSync(join(projectRoot(), "notebooks")).filter((f) => f.endsWith(".ipynb") && f !== "demo.ipynb");
+const notebooks = readdirSync(join(projectRoot(), "notebooks")).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".") && f !== "demo.ipynb");
 
 for (const name of notebooks) {
   test(`${name} runs headless in quick mode and its claims pass`, { skip: hasNbconvert() ? false : `jupyter nbconvert not installed (${JUPYTER_INSTALL_HINT})` }, async () => {
