@@ -1,7 +1,7 @@
 /**
  * Every paper notebook executes headless in quick mode (fresh results cache, so the experiments really run):
  * no cell fails and every claim printed in its claims tables passes. The demo notebook has its own, more
- * detailed test (notebooks.test.ts).
+ * detailed test (notebooks.test.ts), and so do the central-flows notebooks.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,7 +19,10 @@ interface Output {
   evalue?: string;
 }
 const text = (s: string | string[] | undefined): string => (Array.isArray(s) ? s.join("") : (s ?? ""));
-const notebooks = readdirSync(join(projectRoot(), "notebooks")).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".") && f !== "demo.ipynb");
+// demo.ipynb and the central-flows notebooks have their own, more specific tests (notebooks.test.ts,
+// central-flows-notebooks.test.ts): each notebook runs once per test suite.
+const OWN_TEST = (f: string): boolean => f === "demo.ipynb" || f.startsWith("central-flows-");
+const notebooks = readdirSync(join(projectRoot(), "notebooks")).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".") && !OWN_TEST(f));
 
 for (const name of notebooks) {
   test(`${name} runs headless in quick mode and its claims pass`, { skip: hasNbconvert() ? false : `jupyter nbconvert not installed (${JUPYTER_INSTALL_HINT})` }, async () => {
