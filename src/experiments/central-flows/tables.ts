@@ -1,19 +1,7 @@
 /** Long-form tables built row by row, and their slices: the few helpers the central-flows experiments need. */
 import type { Table } from "../types";
 
-/** An empty table with these columns. */
-export function emptyTable(columns: string[]): Table {
-  return Object.fromEntries(columns.map((c) => [c, []]));
-}
-
-/** Appends one row; every column of the table must be given. */
-export function pushRow(t: Table, row: Record<string, number>): void {
-  for (const key of Object.keys(t)) {
-    const v = row[key];
-    if (v === undefined) throw new Error(`pushRow: missing column '${key}'`);
-    t[key].push(v);
-  }
-}
+export { emptyTable, pushRow } from "../tables";
 
 /** Rows of `t` where column `key` equals `value` (and, optionally, `key2` equals `value2`). */
 export function where(t: Table, key: string, value: number, key2?: string, value2?: number): Table {
