@@ -361,7 +361,7 @@ function lossCase(name: LossName): Case {
         const f = x.subarray(i * c, (i + 1) * c);
         const y = Y.subarray(i * c, (i + 1) * c);
         if (name === "cross_entropy") s += (Math.log(f.reduce((t, r) => t + Math.exp(r), 0)) - f.reduce((t, r, j) => t + r * y[j], 0)) / n;
-        else s += f.reduce((t, r, j) => t + (r - y[j]) ** 2, 0) * (name === "mse" ? 1 / (n * c) : 0.5 / n);
+        else s += f.reduce((t, r, j) => t + (r - y[j]) ** 2, 0) * { mse: 1 / (n * c), half_sse: 0.5 / n, sum_half_sse: 0.5 }[name];
       }
       return s;
     },

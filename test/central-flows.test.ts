@@ -46,6 +46,23 @@ describe("chunked runs", () => {
     task.dispose();
   });
 
+  test("a flow branched off the optimizer at step b shares its first b steps and continues from its checkpoint", async () => {
+    const q = quadratic([[3, 1], [1, 2]], [0.5, -1]);
+    const rule = rmsprop({ lr: 0.05, beta2: 0.9, eps: 1e-8, biasCorrection: true, scalar: false });
+    const w0 = Float64Array.from([1, -1]);
+    const dis = await runTrace("discrete", tfDerivatives(q), rule, w0, { steps: 30, k: 1, chunk: 7 });
+    const fromB = await runTrace("stable", tfDerivatives(q), rule, w0, { steps: 30, k: 1, chunk: 7 }, undefined, { from: dis, at: 10 });
+    assert.equal(fromB.rows.length, 30);
+    assert.deepEqual(fromB.rows.map((r) => r.step), dis.rows.map((r) => r.step));
+    assert.deepEqual(fromB.ws.slice(0, 11), dis.ws.slice(0, 11), "the optimizer's path up to w_b");
+    // At the branch point the flow's state is the optimizer's state for step b (ν updated with g(w_b)).
+    assert.ok(relErr(fromB.states[10].nu, dis.states[10].nu) < 1e-12);
+    const direct = await runTrace("stable", tfDerivatives(q), rule, dis.ws[10], { steps: 20, k: 1, chunk: 20 }, undefined, undefined);
+    assert.ok(relErr(fromB.ws[30], dis.ws[30]) < relErr(direct.ws[20], dis.ws[30]), "closer to the optimizer than a flow started afresh at w_b");
+    await assert.rejects(runTrace("stable", tfDerivatives(q), rule, w0, { steps: 30, k: 1 }, undefined, { from: fromB, at: 10 }), /discrete trace/);
+    q.dispose();
+  });
+
   test("a diverging run keeps its finite path and says where it stopped", async () => {
     const q = quadratic([30, 1]); // 30 > 2/η = 20: GD diverges
     const tr = await runTrace("discrete", tfDerivatives(q), gd(0.1), Float64Array.from([1, 1]), { steps: 2000, k: 1, chunk: 100 });

@@ -29,15 +29,7 @@ for (const name of notebooks) {
     assert.ok(existsSync(join(projectRoot(), "dist", "index.js")), "dist/index.js is missing: run `npm run build` first");
     const work = mkdtempSync(join(tmpdir(), "flowlab-nb-"));
     const output = join(work, name);
-    const run = () => executeNotebook(join(projectRoot(), "notebooks", name), { output, quick: true, timeoutS: 600, env: { FLOWLAB_RESULTS: join(work, "results") } });
-    try {
-      await run();
-    } catch (e) {
-      // Known tslab flake: a display message sent while zeromq is still writing the previous one ("Socket is
-      // busy writing") kills the kernel. One retry; the fix (serializing notebook output) is an open issue.
-      if (!(e instanceof Error && /Kernel died/.test(e.message))) throw e;
-      await run();
-    }
+    await executeNotebook(join(projectRoot(), "notebooks", name), { output, quick: true, timeoutS: 600, env: { FLOWLAB_RESULTS: join(work, "results") } });
     const nb = JSON.parse(readFileSync(output, "utf8")) as { cells: { outputs?: Output[] }[] };
     const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
     const errors = outputs.filter((o) => o.output_type === "error").map((o) => `${o.ename}: ${o.evalue}`);

@@ -8,7 +8,7 @@ import { composeFigure, contourPanel, curvesPanel, gridFromColumns, lossPanel, t
 import { PROCESS_STYLE } from "../src/plot/style";
 import { figureDivHtml, plotlyBundlePath, plotlyLoaderHtml } from "../src/plot/html";
 import { findChromium, formatOf } from "../src/plot/export";
-import { liveFigure, notebookProgressSink, notebookSetup, setNotebookFrontend, show, showLive, type DisplaySlot } from "../src/plot/show";
+import { FRAMES_PER_TURN, liveFigure, notebookProgressSink, notebookSetup, setNotebookFrontend, show, showLive, type DisplaySlot } from "../src/plot/show";
 import { Progress, setProgressSink } from "../src/progress";
 import { registerExperiment } from "../src/experiments/registry";
 import { runExperiment } from "../src/experiments/run";
@@ -153,6 +153,35 @@ test("show: plotly.js is embedded once per kernel; live figures redraw one outpu
     live(tinyFigure(7), true);
     assert.equal(outputs.length, n + 1, "a live figure is one output");
     assert.match(outputs[n].content[2], /"y":\[0,7\]/);
+  } finally {
+    setNotebookFrontend(null);
+  }
+});
+
+test("notebook outputs: a synchronous burst sends at most FRAMES_PER_TURN intermediate frames per event-loop turn; final frames always go out", async () => {
+  // zeromq (tslab's transport) throws EBUSY and the kernel dies past 512 sends without a turn of the event loop.
+  const { outputs, tslab } = fakeTslab();
+  setNotebookFrontend(tslab);
+  try {
+    await new Promise((r) => setImmediate(r));
+    const live = liveFigure();
+    const sink = notebookProgressSink();
+    for (let i = 0; i < 1000; i++) {
+      live(tinyFigure(i), false);
+      sink({ label: "run", done: i, total: 1000, elapsedMs: i, finished: false });
+    }
+    live(tinyFigure(1000), true);
+    sink({ label: "run", done: 1000, total: 1000, elapsedMs: 1000, finished: true });
+    const sent = outputs.reduce((n, o) => n + o.content.length, 0);
+    assert.ok(sent <= FRAMES_PER_TURN + 3, `${sent} outputs sent in one turn of the event loop`);
+    const figure = outputs.find((o) => o.content.some((c) => c.includes("flowlab-figure")));
+    assert.match(figure?.content.at(-1) ?? "", /"y":\[0,1000\]/, "the final frame is drawn");
+    const line = outputs.find((o) => o.kind === "text");
+    assert.match(line?.content.at(-1) ?? "", /1000\/1000/, "the progress line ends at its final state");
+    await new Promise((r) => setImmediate(r));
+    const before = figure?.content.length ?? 0;
+    live(tinyFigure(1001), false);
+    assert.equal(figure?.content.length, before + 1, "the budget is renewed once the event loop turns");
   } finally {
     setNotebookFrontend(null);
   }

@@ -98,8 +98,8 @@ function forward(m: ReferenceMlp, w: ArrayLike<number>): Pass {
 function lossOfOutputs(name: LossName, F: Float64Array, Y: ArrayLike<number>, n: number, c: number): { loss: number; dF: Float64Array } {
   const dF = new Float64Array(n * c);
   let loss = 0;
-  if (name === "mse" || name === "half_sse") {
-    const scale = name === "mse" ? 1 / (n * c) : 0.5 / n;
+  if (name !== "cross_entropy") {
+    const scale = { mse: 1 / (n * c), half_sse: 0.5 / n, sum_half_sse: 0.5 }[name];
     for (let i = 0; i < n * c; i++) {
       const r = F[i] - Y[i];
       loss += scale * r * r;

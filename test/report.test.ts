@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalJson, hashOf } from "../src/report/hash";
 import { ResultsCache, cacheHash, type CacheKey } from "../src/report/cache";
-import { claim, formatClaimsTable } from "../src/report/claims";
+import { claim, failing, formatClaimsTable } from "../src/report/claims";
 import { updateManifest, updateReport, type ManifestEntry } from "../src/report/manifest";
 import { registerExperiment, getExperiment, listExperiments } from "../src/experiments/registry";
 import { runExperiment, resolveConfig } from "../src/experiments/run";
@@ -153,6 +153,29 @@ test("claims: comparators, NaN fails, and the printed table", () => {
   assert.match(text, /demo\s+ok\s+0\.01\s+<=\s+0\.1\s+PASS\s+holds/);
   assert.match(text, /demo\s+bad\s+3\s+<=\s+0\.1\s+FAIL\s+fails/);
   assert.match(text, /1\/2 claims pass, 1 FAIL$/);
+});
+
+test("quickClaims 'reported': in quick mode a failing claim is shown as (fail) and fails nothing; in full mode it fails", async () => {
+  const exp = registerExperiment<{ x: number }>({
+    id: "smoke-claims-test",
+    title: "smoke",
+    paper: "none",
+    configs: { quick: { x: 3 }, full: { x: 3 } },
+    quickClaims: "reported",
+    run: async (c) => ({ t: { x: [c.x] } }),
+    figure: () => ({ data: [], layout: {} }),
+    claims: (t) => [claim("small", "x is small", t.t.x[0], "<=", 1), claim("positive", "x is positive", t.t.x[0], ">", 0)],
+  });
+  const quick = await runExperiment(exp, { mode: "quick", cache: false });
+  assert.deepEqual(quick.claims.map((c) => [c.passed, c.enforced, failing(c)]), [[false, false, false], [true, false, false]]);
+  const text = formatClaimsTable(quick.claims.map((c) => ({ experiment: exp.id, ...c })));
+  assert.match(text, /small\s+3\s+<=\s+1\s+\(fail\)\s+x is small/);
+  assert.match(text, /1\/2 claims pass, 1 \(fail\) not enforced: quick config, a smoke test$/);
+  const dir = tmp();
+  assert.equal(updateReport(dir, quick.claims.map((c) => ({ experiment: exp.id, ...c }))).passed, true);
+  const full = await runExperiment(exp, { mode: "full", cache: false });
+  assert.equal(full.claims.filter(failing).length, 1);
+  assert.equal(updateReport(dir, full.claims.map((c) => ({ experiment: exp.id, ...c }))).passed, false);
 });
 
 test("demo: its claims pass on its own results and fail on wrong ones", async () => {

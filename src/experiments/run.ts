@@ -109,7 +109,7 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
     hash: cacheHash(key),
     tables,
     figure,
-    claims: experiment.claims(tables, config),
+    claims: experiment.claims(tables, config).map((c) => (mode === "quick" && experiment.quickClaims === "reported" ? { ...c, enforced: false } : c)),
     cache: status,
     cacheNote: note,
     runtimeMs,

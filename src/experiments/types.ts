@@ -42,6 +42,8 @@ export interface Claim {
   threshold: number;
   /** False when the comparison fails or `measured` is NaN. */
   passed: boolean;
+  /** False for claims shown but not held against the run (see Experiment.quickClaims); absent means true. */
+  enforced?: boolean;
 }
 
 export type RunMode = "quick" | "full";
@@ -72,6 +74,12 @@ export interface Experiment<C extends object = object> {
   /** Bump when the run's code changes in a way that changes results without changing the config. */
   revision?: number;
   configs: { quick: C; full: C };
+  /**
+   * "reported" when the quick config is only a smoke test (runs too short for the claims' statements, e.g.
+   * "after the transient"): in quick mode the claims are measured and shown, but a failure does not fail the
+   * run. Default "enforced".
+   */
+  quickClaims?: "enforced" | "reported";
   /** Why the experiment cannot run on this machine (e.g. its data set is not downloaded), or null. */
   unavailable?(): string | null;
   run(config: C, ctx: RunContext): Promise<TablesLike>;

@@ -46,7 +46,7 @@ export function central(problem: FlowProblem, options: CentralOptions): FlowResu
   const tracker = new EigenTracker({ k: o.k, growAbove: o.trackAbove, maxK: Math.max(o.maxK, o.k), tol: o.eigTol, seed: o.seed });
   const rows: FlowRow[] = [];
   let w: Vec = Float64Array.from(problem.w0);
-  let s = rule.updateState(rule.init(dim), D.lossAndGrad(w).grad);
+  let s = rule.updateState(problem.state0 ?? rule.init(dim), D.lossAndGrad(w).grad);
   let worstComplementarity = 0;
   for (let t = 0; t < o.steps; t++) {
     let row: FlowRow | null = null;

@@ -15,7 +15,7 @@ export function discrete(problem: FlowProblem, options: FlowOptions): FlowResult
   const tracker = new EigenTracker({ k: o.k, growAbove: Infinity, maxK: o.k, tol: o.eigTol, seed: o.seed });
   const rows: FlowRow[] = [];
   let w: Vec = Float64Array.from(problem.w0);
-  let s = rule.init(w.length);
+  let s = problem.state0 ?? rule.init(w.length);
   let cur = D.lossAndGrad(w);
   for (let t = 0; t < o.steps; t++) {
     checkFinite("discrete", t, "loss", cur.loss);

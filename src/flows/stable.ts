@@ -17,7 +17,7 @@ export function stable(problem: FlowProblem, options: FlowOptions): FlowResult {
   const rows: FlowRow[] = [];
   let w: Vec = Float64Array.from(problem.w0);
   let cur = D.lossAndGrad(w);
-  let s = rule.updateState(rule.init(w.length), cur.grad);
+  let s = rule.updateState(problem.state0 ?? rule.init(w.length), cur.grad);
   for (let t = 0; t < o.steps; t++) {
     checkFinite("stable", t, "loss", cur.loss);
     const spec = tracker.solve(D, w, rule.precond(s, w.length));

@@ -15,6 +15,11 @@ export interface FlowProblem {
   D: Derivatives;
   rule: UpdateRule;
   w0: Vec;
+  /**
+   * Optimizer state before the update at w0 (default: rule.init). The discrete process starts from it; the
+   * flows start from updateState(state0, ∇L(w0)), so all three can resume from an optimizer checkpoint.
+   */
+  state0?: OptState;
 }
 
 export interface FlowOptions {

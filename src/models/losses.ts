@@ -3,11 +3,12 @@
  * The normalization decides where 2/η falls, so it is always explicit:
  *  - mse:           mean over all n·c entries of (f − y)²        (central-flows JAX example; no ½)
  *  - half_sse:      ½ Σ_c (f − y)², averaged over the n examples (the EoS paper and the PyTorch code)
+ *  - sum_half_sse:  ½ Σ_c (f − y)², summed over the examples (Saxe et al.: GD at rate λ is their ODE with τ = 1/λ)
  *  - cross_entropy: logsumexp(f) − ⟨f, y⟩ averaged over examples (y one-hot or a distribution)
  */
 import { tf } from "../backend";
 
-export const LOSSES = ["mse", "half_sse", "cross_entropy"] as const;
+export const LOSSES = ["mse", "half_sse", "sum_half_sse", "cross_entropy"] as const;
 export type LossName = (typeof LOSSES)[number];
 
 export function lossBatch(name: LossName, F: tf.Tensor3D, Y: tf.Tensor2D): tf.Tensor1D {
@@ -18,6 +19,8 @@ export function lossBatch(name: LossName, F: tf.Tensor3D, Y: tf.Tensor2D): tf.Te
       return tf.mean(tf.square(tf.sub(F, Y)), [1, 2]);
     case "half_sse":
       return tf.mul(tf.sum(tf.square(tf.sub(F, Y)), [1, 2]), 0.5 / n);
+    case "sum_half_sse":
+      return tf.mul(tf.sum(tf.square(tf.sub(F, Y)), [1, 2]), 0.5);
     case "cross_entropy": {
       // logsumexp with a max shift; the shift's gradient paths cancel, so derivatives of all orders are exact.
       const m = tf.max(F, 2, true);

@@ -24,6 +24,32 @@ export interface TslabLike {
 let frontend: TslabLike | null = null;
 let loaderShown = false;
 
+/**
+ * tslab sends every output through a zeromq socket, which completes at most 512 sends between two turns of the
+ * event loop: the next one waits for the loop, and any send after that throws EBUSY ("Socket is busy
+ * writing"), which kills the kernel. Long runs are synchronous between their awaits, so intermediate frames
+ * (progress lines, live redraws) get a budget per turn of the event loop and are dropped beyond it; final
+ * frames are always sent. The budget leaves room for the user's own console output.
+ */
+export const FRAMES_PER_TURN = 32;
+let sentThisTurn = 0;
+let turnPending = false;
+
+/** Sends one output unless it is an intermediate frame over this turn's budget; true when sent. */
+function send(output: () => void, final: boolean): boolean {
+  if (!turnPending) {
+    turnPending = true;
+    setImmediate(() => {
+      sentThisTurn = 0;
+      turnPending = false;
+    });
+  }
+  if (!final && sentThisTurn >= FRAMES_PER_TURN) return false;
+  sentThisTurn++;
+  output();
+  return true;
+}
+
 function tslab(): TslabLike {
   if (frontend) return frontend;
   try {
@@ -53,8 +79,11 @@ export function notebookSetup(opts: { tslab?: TslabLike; progress?: boolean } = 
 
 /** A figure on screen that can be redrawn. */
 export interface FigureHandle {
-  /** Redraws this output with a new figure. */
-  update(fig: PlotlyFigure): void;
+  /**
+   * Redraws this output with a new figure. An intermediate frame (`final` false) may be dropped when the
+   * kernel's socket is saturated; a final one is always drawn. Default: final.
+   */
+  update(fig: PlotlyFigure, final?: boolean): void;
 }
 
 /** Displays an interactive figure below the cell. */
@@ -66,9 +95,8 @@ export function show(fig: PlotlyFigure): void {
 export function showLive(fig: PlotlyFigure): FigureHandle {
   if (!loaderShown) notebookSetup({ progress: false });
   const slot = tslab().newDisplay();
-  const draw = (f: PlotlyFigure): void => slot.html(figureDivHtml(f));
-  draw(fig);
-  return { update: draw };
+  send(() => slot.html(figureDivHtml(fig)), true);
+  return { update: (f, final = true) => void send(() => slot.html(figureDivHtml(f)), final) };
 }
 
 /**
@@ -77,8 +105,8 @@ export function showLive(fig: PlotlyFigure): FigureHandle {
  */
 export function liveFigure(): LiveSink {
   let handle: FigureHandle | null = null;
-  return (fig) => {
-    if (handle) handle.update(fig);
+  return (fig, final) => {
+    if (handle) handle.update(fig, final);
     else handle = showLive(fig);
   };
 }
@@ -92,7 +120,9 @@ export function notebookProgressSink(): ProgressSink {
       slot = tslab().newDisplay();
       slots.set(e.label, slot);
     }
-    slot.text(formatProgress(e));
+    const line = formatProgress(e);
+    const target = slot;
+    send(() => target.text(line), e.finished);
     if (e.finished) slots.delete(e.label);
   };
 }

@@ -26,6 +26,16 @@ export interface ClaimRow extends Claim {
   experiment: string;
 }
 
+/** A claim that fails the run: enforced and not passed. */
+export function failing(c: Claim): boolean {
+  return !c.passed && c.enforced !== false;
+}
+
+/** PASS, FAIL, or "(fail)" for a claim that is only reported (quick-mode smoke tests). */
+export function verdict(c: Claim): string {
+  return c.passed ? "PASS" : c.enforced === false ? "(fail)" : "FAIL";
+}
+
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return "0";
@@ -36,7 +46,7 @@ function fmt(x: number): string {
 /** A fixed-width text table: experiment, claim, measured, comparator, threshold, PASS/FAIL, statement. */
 export function formatClaimsTable(rows: ClaimRow[]): string {
   const header = ["experiment", "claim", "measured", "", "threshold", "result", "statement"];
-  const body = rows.map((r) => [r.experiment, r.id, fmt(r.measured), r.comparator, fmt(r.threshold), r.passed ? "PASS" : "FAIL", r.statement]);
+  const body = rows.map((r) => [r.experiment, r.id, fmt(r.measured), r.comparator, fmt(r.threshold), verdict(r), r.statement]);
   const all = [header, ...body];
   const widths = header.map((_, j) => Math.max(...all.map((row) => row[j].length)));
   const line = (row: string[]): string =>
@@ -44,7 +54,10 @@ export function formatClaimsTable(rows: ClaimRow[]): string {
       .map((cell, j) => (j === row.length - 1 ? cell : j === 2 || j === 4 ? cell.padStart(widths[j]) : cell.padEnd(widths[j])))
       .join("  ")
       .trimEnd();
-  const failed = rows.filter((r) => !r.passed).length;
-  const summary = rows.length === 0 ? "no claims" : `${rows.length - failed}/${rows.length} claims pass${failed ? `, ${failed} FAIL` : ""}`;
+  const failed = rows.filter(failing).length;
+  const reported = rows.filter((r) => r.enforced === false && !r.passed).length;
+  const passed = rows.filter((r) => r.passed).length;
+  const notes = [failed ? `${failed} FAIL` : "", reported ? `${reported} (fail) not enforced: quick config, a smoke test` : ""].filter(Boolean);
+  const summary = rows.length === 0 ? "no claims" : `${passed}/${rows.length} claims pass${notes.length ? `, ${notes.join(", ")}` : ""}`;
   return [line(header), ...body.map(line), summary].join("\n");
 }

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic";
+import { failing, verdict } from "./claims";
 import type { Manifest, Report } from "./manifest";
 
 function fmt(x: number): string {
@@ -36,7 +37,7 @@ export function galleryMarkdown(manifest: Manifest, report: Report): string {
     const claims = report.claims.filter((c) => c.experiment === f.id);
     if (claims.length > 0) {
       lines.push("| claim | measured | threshold | result |", "|---|---|---|---|");
-      for (const c of claims) lines.push(`| ${c.statement.replace(/\|/g, "\\|")} | ${fmt(c.measured)} | ${c.comparator} ${fmt(c.threshold)} | ${c.passed ? "PASS" : "**FAIL**"} |`);
+      for (const c of claims) lines.push(`| ${c.statement.replace(/\|/g, "\\|")} | ${fmt(c.measured)} | ${c.comparator} ${fmt(c.threshold)} | ${failing(c) ? "**FAIL**" : verdict(c)} |`);
     }
   }
   return lines.join("\n") + "\n";

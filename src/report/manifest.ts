@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../atomic";
-import type { ClaimRow } from "./claims";
+import { failing, type ClaimRow } from "./claims";
 import type { RunMode } from "../experiments/types";
 
 export interface ManifestEntry {
@@ -72,7 +72,7 @@ export function updateReport(dir: string, claims: ClaimRow[]): Report {
   const fresh = new Set(claims.map((c) => c.experiment));
   const kept = old && Array.isArray(old.claims) ? old.claims.filter((c) => !fresh.has(c.experiment)) : [];
   const all = [...kept, ...claims].sort((a, b) => a.experiment.localeCompare(b.experiment));
-  const report: Report = { generatedAt: new Date().toISOString(), passed: all.every((c) => c.passed), claims: all };
+  const report: Report = { generatedAt: new Date().toISOString(), passed: !all.some(failing), claims: all };
   writeJsonAtomic(path, report);
   return report;
 }

@@ -32,6 +32,12 @@ export interface ComparisonConfig {
   output: [number, number] | null;
   /** Steps per chunk (live updates between chunks). */
   chunk: number;
+  /**
+   * The flows branch off the optimizer at this step (default 0: all start at w₀). Bias-corrected RMSProp's
+   * first steps are sign-like jumps (step 0 moves every coordinate by exactly η) that no ODE follows; a flow
+   * started at step 0 carries that offset for the rest of the run. Needs "discrete" first in `processes`.
+   */
+  branchAt?: number;
 }
 
 /**
@@ -73,16 +79,19 @@ export async function runComparison(c: ComparisonConfig, ctx: RunContext, label:
   const task = buildTask(c.task);
   const rule = makeRule(c.optimizer);
   const traces: Partial<Record<ProcessName, Trace>> = {};
+  const at = c.branchAt ?? 0;
+  if (at > 0 && c.processes[0] !== "discrete") throw new Error(`branchAt = ${at} needs "discrete" first in processes, got ${c.processes.join(", ")}`);
   for (const p of c.processes) {
     const bar = ctx.progress(`${label}: ${p}`, c.steps);
     const stopAbove = p === "stable" ? STABLE_STOP_ABOVE : Infinity;
+    const branch = p !== "discrete" && at > 0 ? { from: traces.discrete as Trace, at } : undefined;
     traces[p] = await runTrace(p, task.derivatives(), rule, task.w0, { steps: c.steps, k: c.k, chunk: c.chunk, stopAbove }, async (tr) => {
       const last = tr.rows[tr.rows.length - 1];
       bar.update(tr.rows.length, `loss ${last.loss.toPrecision(4)}  λ₁ ${last.eigs[0].toFixed(3)}`);
       traces[p] = tr;
       if (onPartial) await onPartial(comparisonTable(c, task, traces, false));
       else await ctx.live({});
-    });
+    }, branch);
     bar.finish();
   }
   return { table: comparisonTable(c, task, traces, true), traces, task };
@@ -118,10 +127,12 @@ export function comparisonTable(c: ComparisonConfig, task: Task, traces: Partial
   const cen = traces.central;
   if (cen) {
     cen.rows.forEach((row, s) => {
-      t.central_loss_pred[s] = row.loss_pred as number;
-      t.central_gradnorm2_pred[s] = row.gradnorm2_pred as number;
-      t.central_X_trace[s] = row.X_trace as number;
-      t.central_n_active[s] = row.n_active as number;
+      // Rows before a branch point are the optimizer's (no flow, no prediction): NaN.
+      const num = (v: number | number[] | undefined): number => (typeof v === "number" ? v : NaN);
+      t.central_loss_pred[s] = num(row.loss_pred);
+      t.central_gradnorm2_pred[s] = num(row.gradnorm2_pred);
+      t.central_X_trace[s] = num(row.X_trace);
+      t.central_n_active[s] = num(row.n_active);
       const detail = cen.details[s];
       const sig = detail ? sigmaSpectrum(detail.X) : [];
       for (let i = 0; i < c.k; i++) t[`central_sigma${i + 1}`][s] = sig[i] ?? 0;

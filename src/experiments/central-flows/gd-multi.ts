@@ -134,6 +134,7 @@ const BASE = { task: TASK, optimizer: { name: "gd" as const, lr: 0.1 }, k: 4, pr
 
 export const cfGdMulti: Experiment<GdMultiConfig> = registerExperiment<GdMultiConfig>({
   id: "central-flows-gd-multi",
+  quickClaims: "reported",
   title: "Several eigenvalues at the edge: GD's top-4 eigenvalues, rank of Σ, Σ's eigenvalues vs the oscillation",
   paper: "Cohen, Damian et al. 2024 (central flows), Part I: top eigenvalues at the edge; rank of Σ and its eigenvalues",
   configs: {
@@ -152,6 +153,7 @@ export const cfGdMulti: Experiment<GdMultiConfig> = registerExperiment<GdMultiCo
  */
 export const cfSrmsMulti: Experiment<GdMultiConfig> = registerExperiment<GdMultiConfig>({
   id: "central-flows-srms-multi",
+  quickClaims: "reported",
   title: "Scalar RMSProp with several eigenvalues at the edge: top-4 effective eigenvalues, rank of Σ, Σ vs the oscillation",
   paper: "Cohen, Damian et al. 2024 (central flows), Part II: several eigenvalues at the edge",
   configs: {

@@ -105,6 +105,7 @@ const MLP = (hidden: number[], activation: TaskSpec["activation"]): TaskSpec => 
 
 export const cfGdVariants: Experiment<GdVariantsConfig> = registerExperiment<GdVariantsConfig>({
   id: "central-flows-gd-variants",
+  quickClaims: "reported",
   title: "The central flow across MLP variants and learning rates; EoS at two learning rates",
   paper: "Cohen, Damian et al. 2024 (central flows), Part I: EoS at two learning rates; central flows across architectures (MLPs instead of ViT/CNN/ResNet/LSTM/Mamba)",
   configs: {

@@ -99,6 +99,12 @@ export function arrival(t: Table): number {
   return firstIndex(x, (_, s) => s + 10 <= x.length && x.slice(s, s + 10).every((v) => v > 0));
 }
 
+/** Where flows that assume a settled edge start: `startAfter` steps after the arrival (`steps` if never). */
+export function postEdgeStart(t: Table, steps: number, startAfter: number): number {
+  const a = arrival(t);
+  return a < 0 ? steps : Math.min(steps, a + startAfter);
+}
+
 /** Rows from `settle` steps after the arrival to the end. */
 export function settledWindow(t: Table, settle: number): number[] {
   const a = arrival(t);

@@ -14,22 +14,12 @@ import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { ablatedFlow, type AblatedResult } from "./ablated";
 import { runComparison } from "./compare";
 import { line } from "./figures";
-import { arrival, distance } from "./measures";
-import { GAUSSIAN_MLP, makeRule, type TaskSpec, taskLabel } from "./setup";
+import { distance, postEdgeStart } from "./measures";
+import { GAUSSIAN_MLP, makeRule, type RateSweepConfig, taskLabel } from "./setup";
 import type { Trace } from "./trace";
 
-export interface RmsAccelConfig {
-  task: TaskSpec;
-  lrs: number[];
-  beta2: number;
-  eps: number;
-  biasCorrection: boolean;
-  steps: number;
-  k: number;
-  chunk: number;
-  /** The ablated flow starts from the central flow this many steps after its arrival at the edge. */
-  startAfter: number;
-}
+/** `startAfter`: the ablated flow starts from the central flow this many steps after its arrival at the edge. */
+export type RmsAccelConfig = RateSweepConfig;
 
 async function run(c: RmsAccelConfig, ctx: RunContext): Promise<Tables> {
   const parts: Table[] = [];
@@ -39,8 +29,7 @@ async function run(c: RmsAccelConfig, ctx: RunContext): Promise<Tables> {
     const cfg = { task: c.task, optimizer, steps: c.steps, k: c.k, processes: ["central" as const], output: null, chunk: c.chunk };
     const cmp = await runComparison(cfg, ctx, `η = ${lr}`, (partial) => ctx.live({ steps: stack(rowsFor(lr, partial, null, null, c)) }));
     const cen = cmp.traces.central as Trace;
-    const a = arrival(cmp.table);
-    const t0 = a < 0 ? c.steps : Math.min(c.steps, a + c.startAfter);
+    const t0 = postEdgeStart(cmp.table, c.steps, c.startAfter);
     let ablated: AblatedResult | null = null;
     if (t0 < c.steps) {
       const bar = ctx.progress(`η = ${lr}: ablated flow from step ${t0}`, c.steps - t0);
@@ -125,6 +114,7 @@ function claims(tables: Tables, c: RmsAccelConfig): Claim[] {
 
 export const cfRmsAccel: Experiment<RmsAccelConfig> = registerExperiment<RmsAccelConfig>({
   id: "central-flows-rmsprop-accel",
+  quickClaims: "reported",
   title: "RMSProp: acceleration via regularization (central flow vs the flow without its implicit regularizer, two learning rates)",
   paper: "Cohen, Damian et al. 2024 (central flows), Part III: acceleration via regularization",
   configs: {

@@ -4,7 +4,8 @@
  * their span; the oscillation is invisible in the loss but not in the gradient: gᵢ² spikes every other step
  * and ν, an average of gᵢ², is dominated by it ("hidden oscillation"). The central flow predicts both
  * E[gᵢ²] = gᵢ(w)² + diag(HΣH)ᵢ and ν coordinate by coordinate, and stays on the optimizer's path while the
- * stable flow (ν fed with the flow's own g⊙², far smaller) leaves it.
+ * stable flow (ν fed with the flow's own g⊙², far smaller) leaves it. Both flows branch off the optimizer at
+ * step `branchAt` (see BASE).
  */
 import type { Vec } from "../../autodiff/derivatives";
 import { claim } from "../../report/claims";
@@ -45,7 +46,7 @@ function squaredGradients(cmp: Comparison, tr: Trace): Float64Array[] {
 
 /**
  * Per-coordinate measurements: time averages over the settled window of the optimizer's gᵢ², the central
- * flow's gᵢ(w)² and its prediction E[gᵢ²] = gᵢ(w)² + Σ_ab X_ab (Hu_a)ᵢ(Hu_b)ᵢ; ν of both at the end; and one
+ * flow's gᵢ(w)² and its prediction E[gᵢ²] = gᵢ(w)² + Σ_ab X_ab (Hu_a)ᵢ(Hu_b)ᵢ, and of ν of both; and one
  * coordinate's time series (the one with the largest predicted oscillation share).
  */
 function coordinates(cmp: Comparison, c: RmsCentralConfig): { coords: Table; hidden: Table; perStep: Table } {
@@ -74,8 +75,10 @@ function coordinates(cmp: Comparison, c: RmsCentralConfig): { coords: Table; hid
     return out;
   };
   const [mDis, mCen, mPred] = [avg(gDis), avg(gCen), avg(predicted)];
-  const nuDis = dis.states[T - 1].nu;
-  const nuCen = cen.states[T - 1].nu;
+  // ν time-averaged over the same window: RMSProp's ν at any one step carries the EoS chaos of the last
+  // ~1/(1 − β2) steps' oscillation; the flow predicts its time average (as for Scalar RMSProp's ν).
+  const nuDis = avg(dis.states.map((st) => st.nu));
+  const nuCen = avg(cen.states.map((st) => st.nu));
   const coords = emptyTable(["coordinate", "g2_optimizer", "g2_flow", "g2_predicted", "nu_optimizer", "nu_central"]);
   for (let p = 0; p < dim; p++) pushRow(coords, { coordinate: p, g2_optimizer: mDis[p], g2_flow: mCen[p], g2_predicted: mPred[p], nu_optimizer: nuDis[p], nu_central: nuCen[p] });
   let star = 0;
@@ -119,11 +122,11 @@ function figure(tables: Tables, c: RmsCentralConfig) {
     // y clipped at 3: the flow starts from ν₀ = g₀⊙², above the edge for a step or two.
     eigenvaluePanel({ title: "(c) central flow: top effective eigenvalues", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: "2" }], yRange: [0, 3] }),
     distancePanel({
-      title: "(d) distance to RMSProp, relative to ‖w_central − w₀‖",
+      title: `(d) distance to RMSProp (flows from step ${c.branchAt ?? 0})`,
       yTitle: "‖w − w_RMSProp‖ / ‖w_central − w₀‖",
       series: [
-        ...line(t, "dist_stable", { name: name("stable"), process: "stable", map: (d, s) => d / t.travel[s], from: 1 }),
-        ...line(t, "dist_central", { name: name("central"), process: "central", map: (d, s) => d / t.travel[s], from: 1 }),
+        ...line(t, "dist_stable", { name: name("stable"), process: "stable", map: (d, s) => d / t.travel[s], from: (c.branchAt ?? 0) + 1 }),
+        ...line(t, "dist_central", { name: name("central"), process: "central", map: (d, s) => d / t.travel[s], from: (c.branchAt ?? 0) + 1 }),
       ],
     }),
     curvesPanel({
@@ -171,7 +174,7 @@ function figure(tables: Tables, c: RmsCentralConfig) {
         series: [{ name: "coordinates", x: k.g2_predicted, y: k.g2_optimizer, mode: "markers", process: "discrete" }, diag(k.g2_predicted)],
       }),
       curvesPanel({
-        title: "(h) νᵢ at the end: RMSProp vs central flow",
+        title: "(h) time-averaged νᵢ (settled window): RMSProp vs central flow",
         xTitle: "central flow νᵢ",
         yTitle: "RMSProp νᵢ",
         logX: true,
@@ -201,7 +204,7 @@ function claims(tables: Tables, c: RmsCentralConfig): Claim[] {
     claim("sigma-prediction", `${span}: RMSProp's oscillation Σ‖x_t‖² / Σ tr X: |ratio − 1|`, Math.abs(windowRatio(oscTotal, t.central_X_trace, w) - 1), "<=", 0.2),
     claim("g2-prediction", `${span}, time-averaged gᵢ² over all coordinates: ‖measured − predicted‖ / ‖measured‖`, rel(k.g2_optimizer, k.g2_predicted), "<=", 0.2),
     claim("g2-prediction-cosine", "… and cos∠(measured, predicted)", cosine(k.g2_optimizer, k.g2_predicted), ">=", 0.98),
-    claim("nu-prediction", "ν at the end: ‖ν_RMSProp − ν_central‖ / ‖ν_RMSProp‖", rel(k.nu_optimizer, k.nu_central), "<=", 0.1),
+    claim("nu-prediction", `${span}, time-averaged ν: ‖ν_RMSProp − ν_central‖ / ‖ν_RMSProp‖`, rel(k.nu_optimizer, k.nu_central), "<=", 0.1),
     claim("hidden-oscillation", `${span}: share of the predicted Σᵢ E[gᵢ²] that is oscillation (not the flow's own gradient), mean`, mean(w.map((s) => t.oscillation_share[s])), ">=", 0.5),
   ];
 }
@@ -209,10 +212,19 @@ function claims(tables: Tables, c: RmsCentralConfig): Claim[] {
 const RMSPROP = { name: "rmsprop" as const, lr: 1e-3, beta2: 0.99, eps: 1e-8, biasCorrection: true };
 /** Four outputs and ½Σ(f − y)², as in Part I's several-eigenvalue setting: under RMSProp three effective eigenvalues reach 2. */
 const TASK: TaskSpec = { ...GAUSSIAN_MLP, outputs: 4, loss: "half_sse" };
-const BASE = { task: TASK, k: 4, processes: ["discrete" as const, "stable" as const, "central" as const], output: null, chunk: 25, smooth: 8, edgeTol: 0.01 };
+/**
+ * The flows branch off RMSProp at step 20: bias-corrected RMSProp's first steps are sign-like jumps (step 0 moves
+ * every coordinate by exactly η, whatever its gradient) that no ODE follows. Started at step 0 the central flow
+ * carries that offset and ends 8.5% of the distance travelled away at step 799 (4.8% when branched at step 10,
+ * 3.9% at 20; 1.5% at step 499 of the one-output setting when branched at 50).
+ */
+const BASE = { task: TASK, k: 4, processes: ["discrete" as const, "stable" as const, "central" as const], output: null, chunk: 25, smooth: 8, edgeTol: 0.01, branchAt: 20 };
 
 export const cfRmsCentral: Experiment<RmsCentralConfig> = registerExperiment<RmsCentralConfig>({
   id: "central-flows-rmsprop",
+  quickClaims: "reported",
+  // 2: the flows branch off at step 20; ν compared time-averaged.
+  revision: 2,
   title: "RMSProp: effective eigenvalues at 2, distances, Σ, the hidden oscillation in gᵢ², E[gᵢ²] and ν predictions",
   paper: "Cohen, Damian et al. 2024 (central flows), Part III: hidden oscillation; top-4 effective eigenvalues; stable vs central distance; Σ, E[g²] and ν predictions",
   configs: {

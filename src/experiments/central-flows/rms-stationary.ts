@@ -151,6 +151,7 @@ const BASE = { task: GAUSSIAN_MLP, k: 4, processes: ["discrete" as const, "centr
 
 export const cfRmsStationary: Experiment<RmsStationaryConfig> = registerExperiment<RmsStationaryConfig>({
   id: "central-flows-rmsprop-stationary",
+  quickClaims: "reported",
   title: "RMSProp: ν converges to the stationary ν̄(w) (frozen-w ν-flow at checkpoints: cosine similarity and coordinates)",
   paper: "Cohen, Damian et al. 2024 (central flows), Part III: convergence of ν to the stationary ν̄",
   configs: {

@@ -47,6 +47,20 @@ export type OptimizerConfig =
   | { name: "scalar_rmsprop" | "rmsprop"; lr: number; beta2: number; eps: number; biasCorrection: boolean };
 
 /** The verified Part I setting. */
+/** A learning-rate sweep of an adaptive optimizer, with extra flows started after the edge is reached. */
+export interface RateSweepConfig {
+  task: TaskSpec;
+  lrs: number[];
+  beta2: number;
+  eps: number;
+  biasCorrection: boolean;
+  steps: number;
+  k: number;
+  chunk: number;
+  /** The extra flows start from the central flow this many steps after its arrival at the edge. */
+  startAfter: number;
+}
+
 export const GAUSSIAN_MLP: TaskSpec = { hidden: [16, 16], outputs: 1, activation: "swish", loss: "mse", data: { kind: "gaussian", n: 128, seed: 0 }, initSeed: 0 };
 
 export function makeRule(o: OptimizerConfig): UpdateRule {

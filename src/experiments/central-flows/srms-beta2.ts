@@ -128,6 +128,7 @@ function claims(tables: Tables, c: SrmsBeta2Config): Claim[] {
 
 export const cfSrmsBeta2: Experiment<SrmsBeta2Config> = registerExperiment<SrmsBeta2Config>({
   id: "central-flows-srms-beta2",
+  quickClaims: "reported",
   title: "Scalar RMSProp with β₂ = 0.99 vs 0.999: two stabilization mechanisms, and central flows for each β₂",
   paper: "Cohen, Damian et al. 2024 (central flows), Part II: two stabilization mechanisms; central flows for different β₂",
   configs: {

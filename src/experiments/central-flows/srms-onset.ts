@@ -116,6 +116,7 @@ const SRMS = { name: "scalar_rmsprop" as const, lr: 0.05, beta2: 0.99, eps: 1e-8
 
 export const cfSrmsOnset: Experiment<SrmsOnsetConfig> = registerExperiment<SrmsOnsetConfig>({
   id: "central-flows-srms",
+  quickClaims: "reported",
   title: "Scalar RMSProp: onset of EoS, ν, S, S_eff, step size 2/S; the stable flow fails, the central flow tracks",
   paper: "Cohen, Damian et al. 2024 (central flows), Part II: onset of EoS; stable flow fails; η/√ν·S = 2",
   configs: {

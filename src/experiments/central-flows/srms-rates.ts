@@ -13,21 +13,12 @@ import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { runComparison } from "./compare";
 import { line } from "./figures";
-import { arrival, distance, mean, window } from "./measures";
+import { distance, mean, postEdgeStart, window } from "./measures";
 import { scalarStationaryFlow, type StationaryResult } from "./scalar-stationary";
-import { buildTask, GAUSSIAN_MLP, type TaskSpec, taskLabel } from "./setup";
+import { buildTask, GAUSSIAN_MLP, type RateSweepConfig, taskLabel } from "./setup";
 
-export interface SrmsRatesConfig {
-  task: TaskSpec;
-  lrs: number[];
-  beta2: number;
-  eps: number;
-  biasCorrection: boolean;
-  steps: number;
-  k: number;
-  chunk: number;
-  /** The stationary and ablated flows start from the central flow this many steps after its arrival at the edge. */
-  startAfter: number;
+/** `startAfter`: the stationary and ablated flows start from the central flow this many steps after the edge. */
+export interface SrmsRatesConfig extends RateSweepConfig {
   /** Steps at the end over which "final" values are averaged (the optimizer's S oscillates). */
   tail: number;
 }
@@ -45,8 +36,7 @@ async function run(c: SrmsRatesConfig, ctx: RunContext): Promise<Tables> {
     // The stationary flows assume ν has settled at the edge: start them from the central flow once it has
     // been at the edge for `startAfter` steps.
     const centralWs = cmp.traces.central?.ws ?? [];
-    const a = arrival(cmp.table);
-    const t0 = a < 0 ? c.steps : Math.min(c.steps, a + c.startAfter);
+    const t0 = postEdgeStart(cmp.table, c.steps, c.startAfter);
     const task = buildTask(c.task);
     for (const kind of ["reduced", "ablated"] as const) {
       if (t0 >= c.steps) break;
@@ -168,6 +158,7 @@ function claims(tables: Tables, c: SrmsRatesConfig): Claim[] {
 
 export const cfSrmsRates: Experiment<SrmsRatesConfig> = registerExperiment<SrmsRatesConfig>({
   id: "central-flows-srms-rates",
+  quickClaims: "reported",
   title: "Scalar RMSProp across learning rates: larger η ⇒ lower sharpness; acceleration via regularization (central vs stationary vs ablated flow)",
   paper: "Cohen, Damian et al. 2024 (central flows), Part II: larger η ⇒ lower sharpness; acceleration via regularization",
   configs: {

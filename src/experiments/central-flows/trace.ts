@@ -8,6 +8,10 @@
  * boundary; results are deterministic for a given chunk size. A run that diverges (NaN) keeps its path up
  * to the last finite step and says so in `stopped`.
  *
+ * A flow can branch off the optimizer at step b (`Branch`): its first b rows, w's and states are the
+ * optimizer's, and it continues from the optimizer's checkpoint there (w_b and the state before the update at
+ * w_b), so s(b) = ν_b like the optimizer's.
+ *
  * Alignment (row t ↔ time t): ws[t] = w at row t (ws[steps] = final), states[t] = the state that
  * preconditions step t. For the discrete process that is the state after updating with g_t (ν_t); for the
  * flows it is s(t), with s(0) = updateState(init, g(w₀)), the same ν₀.
@@ -69,23 +73,43 @@ const RUNNERS = { discrete, stable, central };
 /** Thrown from onStep to end a run early (see `stopAbove`). */
 class Stop extends Error {}
 
-export async function runTrace(process: ProcessName, D: Derivatives, rule: UpdateRule, w0: Vec, options: TraceOptions, onChunk?: ChunkHook): Promise<Trace> {
+/** Where a trace branches off another one: its first `at` steps are `from`'s (the optimizer's) path. */
+export interface Branch {
+  from: Trace;
+  at: number;
+}
+
+export async function runTrace(process: ProcessName, D: Derivatives, rule: UpdateRule, w0: Vec, options: TraceOptions, onChunk?: ChunkHook, branch?: Branch): Promise<Trace> {
   const { chunk = 25, stopAbove = Infinity, ...flowOptions } = options;
   if (!(Number.isInteger(chunk) && chunk >= 1)) throw new Error(`chunk must be a positive integer, got ${chunk}`);
   const trace: Trace = { process, rows: [], ws: [Float64Array.from(w0)], states: [], details: [], seconds: 0, hvps: 0, stopped: null };
+  // The optimizer checkpoint the run starts from: the state before the update at w (rule.init at step 0).
+  let state0: OptState | undefined;
+  if (branch && branch.at > 0) {
+    const { from, at } = branch;
+    if (!(Number.isInteger(at) && at < from.rows.length && from.process === "discrete")) {
+      throw new Error(`branch.at must be an integer step of a discrete trace below ${from.rows.length}, got ${at} on ${from.process}`);
+    }
+    trace.rows = from.rows.slice(0, at).map((r) => ({ ...r }));
+    trace.ws = from.ws.slice(0, at + 1);
+    trace.states = from.states.slice(0, at);
+    trace.details = new Array<CentralSubstep | null>(at).fill(null);
+    state0 = from.states[at - 1];
+  }
   const hvps0 = D.counters.hvps;
-  let w = Float64Array.from(w0);
+  let w = Float64Array.from(trace.ws[trace.ws.length - 1]);
   let resume: OptState | null = null;
   let stateBefore: OptState | null = null;
   while (trace.rows.length < options.steps && trace.stopped === null) {
     const offset = trace.rows.length;
     const steps = Math.min(chunk, options.steps - offset);
     const r: UpdateRule = resume ? resumeRule(rule, resume) : rule;
-    // The flows' state at the start of the chunk: s(0) from g₀, or the resumed one.
-    stateBefore = process === "discrete" ? null : (resume ?? rule.updateState(rule.init(w.length), D.lossAndGrad(w).grad));
+    const start = resume ? undefined : state0;
+    // The flows' state at the start of the chunk: s(0) = updateState(checkpoint, g₀), or the resumed one.
+    stateBefore = process === "discrete" ? null : (resume ?? rule.updateState(start ?? rule.init(w.length), D.lossAndGrad(w).grad));
     const started = Date.now();
     try {
-      const result: FlowResult = RUNNERS[process]({ D, rule: r, w0: w }, {
+      const result: FlowResult = RUNNERS[process]({ D, rule: r, w0: w, state0: start }, {
         ...flowOptions,
         steps,
         onStep: (_t, wNext, s, row) => {
