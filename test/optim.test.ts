@@ -24,6 +24,7 @@ test("RMSProp: ν is updated first with the current gradient, bias-corrected, an
   w1.forEach((x, i) => assert.ok(Math.abs(x - (w[i] - 0.01 * Math.sign(g[i]))) < 1e-9));
   assert.throws(() => rmsprop({ lr: 0.01, beta2: 1, eps: 0, biasCorrection: true, scalar: false }), /beta2 must be in \(0, 1\)/);
   assert.throws(() => rule.precond(rule.init(3), 3), /apply one update first/);
+  assert.throws(() => rule.precond({ step: 1, nu: new Float64Array(2), buf: new Float64Array(0) }, 3), /state.nu has length 2; .* needs/);
 });
 
 test("Scalar RMSProp uses ‖g‖²", () => {

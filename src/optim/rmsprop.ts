@@ -34,6 +34,9 @@ export function rmsprop(config: RmspropConfig): UpdateRule {
   };
   const precond = (s: OptState, dim: number): Float64Array => {
     if (s.nu.length === 0) throw new Error("RMSProp preconditioner needs ν: apply one update first (flows start from the state after one update)");
+    const want = scalar ? 1 : dim;
+    // A checkpoint from another optimizer or model (FlowProblem.state0) would otherwise give NaN steps.
+    if (s.nu.length !== want) throw new Error(`state.nu has length ${s.nu.length}; ${scalar ? "scalar RMSProp needs 1" : `RMSProp needs one per parameter (${dim})`}`);
     const k = correction(s.step);
     const P = new Float64Array(dim);
     for (let i = 0; i < dim; i++) P[i] = (Math.sqrt(s.nu[scalar ? 0 : i] / k) + eps) / lr;
