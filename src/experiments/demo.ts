@@ -8,6 +8,7 @@ import { claim } from "../report/claims";
 import { composeFigure, contourPanel, curvesPanel, gridFromColumns, verticalLine, type Panel, type Series } from "../plot/panels";
 import { sequentialColor } from "../plot/style";
 import { registerExperiment } from "./registry";
+import { where } from "./tables";
 import type { Experiment, Table, Tables } from "./types";
 
 export interface DemoConfig {
@@ -84,12 +85,6 @@ async function run(c: DemoConfig, ctx: Parameters<Experiment<DemoConfig>["run"]>
   return { trajectory, sweep, landscape };
 }
 
-/** Rows of `t` where column `key` equals `value`, as a new table. */
-function where(t: Table, key: string, value: number): Table {
-  const rows = t[key].flatMap((v, i) => (v === value ? [i] : []));
-  return Object.fromEntries(Object.entries(t).map(([k, col]) => [k, rows.map((i) => col[i])]));
-}
-
 function figure(tables: Tables, c: DemoConfig) {
   const { trajectory, sweep, landscape } = tables;
   const etaColor = (i: number): string => sequentialColor(i, c.shownEtas.length + 1);
@@ -101,7 +96,7 @@ function figure(tables: Tables, c: DemoConfig) {
         title: "(a) GD iterates on f(x) = ½ Σ λᵢ xᵢ²",
         ...grid,
         trajectories: c.shownEtas.map((eta, i) => {
-          const run = where(trajectory, "eta", eta);
+          const run = where(trajectory, { eta });
           return { name: `η = ${eta}`, x: run.x1, y: run.x2, color: etaColor(i), group: `η = ${eta}` };
         }),
       }),
@@ -121,7 +116,7 @@ function figure(tables: Tables, c: DemoConfig) {
     panels.push(sweepPanel);
   }
   c.shownEtas.forEach((eta, i) => {
-    const run = where(trajectory, "eta", eta);
+    const run = where(trajectory, { eta });
     const series: Series[] = [
       { name: `η = ${eta}`, x: run.step, y: run.err1, color: etaColor(i), group: `η = ${eta}` },
       { name: `η = ${eta}, |e₂|`, x: run.step, y: run.err2, color: etaColor(i), dash: "dash", group: `η = ${eta}`, showlegend: false },

@@ -75,6 +75,20 @@ export function pushRow(t: Table, row: Record<string, number>): void {
   }
 }
 
+/** Rows of `t` where every given column equals its value, e.g. where(t, { lr: 0.1, run: 2 }). */
+export function where(t: Table, match: Record<string, number>): Table {
+  const keys = Object.keys(match);
+  const n = rowCount(t);
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) if (keys.every((k) => t[k][i] === match[k])) keep.push(i);
+  return Object.fromEntries(Object.entries(t).map(([k, col]) => [k, keep.map((i) => col[i])]));
+}
+
+/** Tables with the same columns, one after the other (a `run`/`lr`/`beta2` column tells them apart). */
+export function concatTables(parts: Table[]): Table {
+  return Object.fromEntries(Object.keys(parts[0] ?? {}).map((key) => [key, parts.flatMap((t) => t[key] ?? [])]));
+}
+
 /** n evenly spaced points from a to b (inclusive). */
 export const linspace = (a: number, b: number, n: number): number[] => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 

@@ -128,7 +128,6 @@ export function comparisonTable(c: ComparisonConfig, task: Task, traces: Partial
   if (cen) {
     cen.rows.forEach((row, s) => {
       // Rows before a branch point are the optimizer's (no flow, no prediction): NaN.
-      const num = (v: number | number[] | undefined): number => (typeof v === "number" ? v : NaN);
       t.central_loss_pred[s] = num(row.loss_pred);
       t.central_gradnorm2_pred[s] = num(row.gradnorm2_pred);
       t.central_X_trace[s] = num(row.X_trace);
@@ -168,6 +167,11 @@ export function comparisonTable(c: ComparisonConfig, task: Task, traces: Partial
     }
   }
   return t;
+}
+
+/** A numeric row field, or NaN where the row has none. */
+function num(v: number | number[] | undefined): number {
+  return typeof v === "number" ? v : NaN;
 }
 
 /** ‖∇L(w)‖² at many points, in batches of 100. */

@@ -17,7 +17,8 @@ import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { runComparison, type ComparisonConfig } from "./compare";
 import { line, processLabel, rawAndSmoothed } from "./figures";
-import { arrival, firstIndex, mean, settledWindow, windowRatio } from "./measures";
+import { arrival, firstIndex, settledWindow, windowRatio } from "./measures";
+import { mean } from "../stats";
 import { GAUSSIAN_MLP, taskLabel, type TaskSpec } from "./setup";
 
 export interface GdCentralConfig extends ComparisonConfig {

@@ -9,6 +9,7 @@ import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, typ
 import { gaussianSmooth } from "../../plot/smoothing";
 import { sequentialColor } from "../../plot/style";
 import { registerExperiment } from "../registry";
+import { mean } from "../stats";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { runComparison, type ComparisonConfig } from "./compare";
 import { line, processLabel, rawAndSmoothed } from "./figures";
@@ -125,8 +126,6 @@ function claims(tables: Tables, c: GdMultiConfig): Claim[] {
   }
   return out;
 }
-
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const TASK = { hidden: [16, 16], outputs: 4, activation: "swish" as const, loss: "half_sse" as const, data: { kind: "gaussian" as const, n: 128, seed: 0 }, initSeed: 0 };
 const SRMS = { name: "scalar_rmsprop" as const, lr: 0.1, beta2: 0.99, eps: 1e-8, biasCorrection: true };

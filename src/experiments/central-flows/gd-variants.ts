@@ -7,7 +7,7 @@
 import { claim } from "../../report/claims";
 import { composeFigure, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
-import { concatTables, emptyTable, where } from "./tables";
+import { concatTables, emptyTable, where } from "../tables";
 import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { runComparison, type ComparisonConfig } from "./compare";
@@ -62,14 +62,14 @@ function figure(tables: Tables, c: GdVariantsConfig) {
       title: `(a) EoS at two learning rates: S (${c.runs[i0].label} / ${c.runs[i1].label})`,
       yTitle: "sharpness S = λ_max(H)",
       series: [i0, i1].flatMap((i, j) => [
-        ...line(where(t, "run", i), "discrete_sharpness", { name: `GD η = ${c.runs[i].lr}`, color: sequentialColor(j, 3), group: `lr${i}` }),
-        ...line(where(t, "run", i), "central_sharpness", { name: `central flow η = ${c.runs[i].lr}`, process: "central", group: `lr${i}`, showlegend: j === 0 }),
+        ...line(where(t, { run: i }), "discrete_sharpness", { name: `GD η = ${c.runs[i].lr}`, color: sequentialColor(j, 3), group: `lr${i}` }),
+        ...line(where(t, { run: i }), "central_sharpness", { name: `central flow η = ${c.runs[i].lr}`, process: "central", group: `lr${i}`, showlegend: j === 0 }),
       ]),
-      thresholds: [i0, i1].map((i) => ({ x: where(t, "run", i).step, y: 2 / c.runs[i].lr, name: `2/η` })),
+      thresholds: [i0, i1].map((i) => ({ x: where(t, { run: i }).step, y: 2 / c.runs[i].lr, name: `2/η` })),
     }),
   );
   c.runs.forEach((r, i) => {
-    const ti = where(t, "run", i);
+    const ti = where(t, { run: i });
     if (ti.step.length === 0) return;
     const a = Math.max(0, arrival(ti));
     panels.push(
@@ -89,7 +89,7 @@ function figure(tables: Tables, c: GdVariantsConfig) {
 function claims(tables: Tables, c: GdVariantsConfig): Claim[] {
   const t = tables.steps;
   return c.runs.flatMap((r, i): Claim[] => {
-    const ti = where(t, "run", i);
+    const ti = where(t, { run: i });
     const a = arrival(ti);
     const w = settledWindow(ti, c.settle);
     const locked = a < 0 ? NaN : Math.max(...ti.central_eig1.slice(a + 1).map((x) => Math.abs(x - 2)));

@@ -5,7 +5,8 @@
 export { cfGdQuadratic, cfPreconditionedQuadratic, gdOnParabola, generalizedEigs, type ParabolaConfig, type PreconditionedConfig } from "./quadratics";
 export { cfGdCentral, cfGdMnist, edgeClaims, type GdCentralConfig } from "./gd-central";
 export * from "./measures";
-export * from "./tables";
+export { emptyTable, pushRow, where, concatTables } from "../tables";
+export { mean } from "../stats";
 export { runComparison, comparisonTable, comparisonColumns, type ComparisonConfig, type Comparison } from "./compare";
 export { runTrace, resumeRule, type Trace, type TraceOptions } from "./trace";
 export { buildTask, makeRule, taskLabel, GAUSSIAN_MLP, type TaskSpec, type DataSpec, type OptimizerConfig, type Task } from "./setup";

@@ -4,6 +4,7 @@
  */
 import type { Vec } from "../../autodiff/derivatives";
 import { gaussianSmooth } from "../../plot/smoothing";
+import { mean } from "../stats";
 import type { Table } from "../types";
 
 export function norm(v: ArrayLike<number>): number {
@@ -36,10 +37,6 @@ export function window(n: number, lo: number, hi: number): number[] {
   const a = Math.max(0, Math.floor(lo));
   const b = Math.min(n, Math.ceil(hi));
   return Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
-}
-
-export function mean(xs: number[]): number {
-  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 export function maxAbs(xs: number[]): number {

@@ -14,7 +14,7 @@ import { composeFigure, contourPanel, curvesPanel, gridFromColumns, verticalLine
 import { sequentialColor } from "../../plot/style";
 import { registerExperiment } from "../registry";
 import type { Experiment, Tables } from "../types";
-import { emptyTable, pushRow, where } from "./tables";
+import { emptyTable, pushRow, where } from "../tables";
 
 const linspace = (a: number, b: number, n: number): number[] => Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
 
@@ -58,7 +58,7 @@ async function runParabola(c: ParabolaConfig): Promise<Tables> {
 
 function parabolaFigure(t: Tables, c: ParabolaConfig) {
   const panels: Panel[] = c.shown.map((S, i) => {
-    const run = where(t.iterates, "S", S);
+    const run = where(t.iterates, { S });
     const shown = run.step.map((_, k) => k).filter((k) => Math.abs(run.x[k]) <= 1.6 * Math.abs(c.x0));
     return curvesPanel({
       title: `(${"ab"[i]}) S = ${S} ${S < 2 / c.eta ? "<" : ">"} 2/η = ${2 / c.eta}`,
@@ -76,7 +76,7 @@ function parabolaFigure(t: Tables, c: ParabolaConfig) {
       yTitle: "|x_t|",
       logY: true,
       series: c.shown.flatMap((S, i): Series[] => {
-        const run = where(t.iterates, "S", S);
+        const run = where(t.iterates, { S });
         return [
           { name: `S = ${S}`, x: run.step, y: run.abs_x, color: sequentialColor(i, c.shown.length + 1), mode: "lines+markers" },
           { name: "prediction |1 − ηS|ᵗ|x₀|", x: run.step, y: run.predicted, process: "prediction" },
@@ -197,14 +197,14 @@ function preconditionedFigure(t: Tables, c: PreconditionedConfig) {
       xTitle: "w₁",
       yTitle: "w₂",
       trajectories: c.shown.map((scale, i) => {
-        const run = where(t.iterates, "scale", scale);
+        const run = where(t.iterates, { scale });
         const keep = run.w1.map((_, k) => k).filter((k) => Math.abs(run.w1[k]) <= r && Math.abs(run.w2[k]) <= r);
         return { name: `P = P₀/${scale}, λ_max(P⁻¹H) = ${run.lambda1[0].toFixed(2)}`, x: keep.map((k) => run.w1[k]), y: keep.map((k) => run.w2[k]), color: color(i) };
       }),
     }),
   ];
   c.shown.forEach((scale, i) => {
-    const run = where(t.iterates, "scale", scale);
+    const run = where(t.iterates, { scale });
     // Below ~1e-15 of the start a coefficient is round-off (and may be exactly 0): not drawn.
     for (const col of ["c1", "c2"]) run[col] = run[col].map((v) => (v > 1e-15 * Math.max(run.c1[0], run.c2[0]) ? v : NaN));
     panels.push(

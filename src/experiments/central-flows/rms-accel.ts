@@ -8,7 +8,7 @@
 import { claim } from "../../report/claims";
 import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
-import { emptyTable, where, concatTables } from "./tables";
+import { emptyTable, where, concatTables } from "../tables";
 import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { ablatedFlow, type AblatedResult } from "./ablated";
@@ -75,7 +75,7 @@ function figure(tables: Tables, c: RmsAccelConfig) {
   const t = tables.steps;
   const panels: Panel[] = [];
   c.lrs.forEach((lr, i) => {
-    const ti = where(t, "lr", lr);
+    const ti = where(t, { lr });
     const letter = (j: number): string => String.fromCharCode(97 + 3 * i + j);
     const eigs = (p: string, dash: "solid" | "dash"): Series[] =>
       Array.from({ length: c.k }, (_, j) => line(ti, `${p}_eig${j + 1}`, { name: `${p === "central" ? "central" : "ablated"} λ${j + 1}`, color: sequentialColor(j, c.k + 1), dash, group: `${p}` })).flat();
@@ -100,7 +100,7 @@ function figure(tables: Tables, c: RmsAccelConfig) {
 function claims(tables: Tables, c: RmsAccelConfig): Claim[] {
   const t = tables.steps;
   const final = (lr: number, col: string): number => {
-    const ti = where(t, "lr", lr);
+    const ti = where(t, { lr });
     return ti[col][ti.step.length - 1];
   };
   const slowdown = c.lrs.map((lr) => final(lr, "ablated_loss") / final(lr, "central_loss"));

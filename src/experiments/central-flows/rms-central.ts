@@ -12,12 +12,13 @@ import { claim } from "../../report/claims";
 import { composeFigure, curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { gaussianSmooth } from "../../plot/smoothing";
 import { sequentialColor } from "../../plot/style";
-import { emptyTable, pushRow } from "./tables";
+import { emptyTable, pushRow } from "../tables";
 import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { runComparison, type Comparison, type ComparisonConfig } from "./compare";
 import { line, processLabel, rawAndSmoothed } from "./figures";
-import { arrival, cosine, distance, finiteMax, lastFinite, mean, norm, settledWindow, windowRatio } from "./measures";
+import { arrival, cosine, distance, finiteMax, lastFinite, norm, settledWindow, windowRatio } from "./measures";
+import { mean } from "../stats";
 import { makeRule, GAUSSIAN_MLP, type TaskSpec, taskLabel } from "./setup";
 import type { Trace } from "./trace";
 
@@ -107,6 +108,7 @@ function figure(tables: Tables, c: RmsCentralConfig) {
   const color = (i: number): string => sequentialColor(i, c.k + 1);
   const eigs = (p: string): Series[] => Array.from({ length: c.k }, (_, i) => line(t, `${p}_eig${i + 1}`, { name: `λ${i + 1}`, color: color(i), group: `λ${i + 1}` })).flat();
   const a = Math.max(0, arrival(t));
+  const branch = c.branchAt ?? 0;
   const oscTotal = t.step.map((_, s) => Array.from({ length: c.k }, (_, i) => t[`osc${i + 1}`][s]).reduce((x, y) => x + y, 0));
   const panels: Panel[] = [
     lossPanel({
@@ -122,11 +124,11 @@ function figure(tables: Tables, c: RmsCentralConfig) {
     // y clipped at 3: the flow starts from ν₀ = g₀⊙², above the edge for a step or two.
     eigenvaluePanel({ title: "(c) central flow: top effective eigenvalues", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: "2" }], yRange: [0, 3] }),
     distancePanel({
-      title: `(d) distance to RMSProp (flows from step ${c.branchAt ?? 0})`,
+      title: `(d) distance to RMSProp (flows from step ${branch})`,
       yTitle: "‖w − w_RMSProp‖ / ‖w_central − w₀‖",
       series: [
-        ...line(t, "dist_stable", { name: name("stable"), process: "stable", map: (d, s) => d / t.travel[s], from: (c.branchAt ?? 0) + 1 }),
-        ...line(t, "dist_central", { name: name("central"), process: "central", map: (d, s) => d / t.travel[s], from: (c.branchAt ?? 0) + 1 }),
+        ...line(t, "dist_stable", { name: name("stable"), process: "stable", map: (d, s) => d / t.travel[s], from: branch + 1 }),
+        ...line(t, "dist_central", { name: name("central"), process: "central", map: (d, s) => d / t.travel[s], from: branch + 1 }),
       ],
     }),
     curvesPanel({

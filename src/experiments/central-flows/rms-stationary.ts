@@ -10,7 +10,7 @@ import type { Vec } from "../../autodiff/derivatives";
 import { claim } from "../../report/claims";
 import { composeFigure, curvesPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
-import { emptyTable, pushRow, where } from "./tables";
+import { emptyTable, pushRow, where } from "../tables";
 import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Tables } from "../types";
 import { runComparison, type ComparisonConfig } from "./compare";
@@ -104,7 +104,7 @@ function figure(tables: Tables, c: RmsStationaryConfig) {
         logY: true,
         series: steps.flatMap((s, i): Series[] =>
           STARTS.map((name, j) => {
-            const r = where(cv, "step", s, "start", j);
+            const r = where(cv, { step: s, start: j });
             return { name: `step ${s}, from ${name}`, x: r.iteration, y: r.cos_to_nubar.map((x) => Math.max(1 - x, 1e-16)), color: sequentialColor(i, steps.length + 1), dash: j === 0 ? "solid" : "dash" };
           }),
         ),

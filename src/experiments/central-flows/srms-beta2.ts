@@ -11,7 +11,7 @@
 import { claim } from "../../report/claims";
 import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
-import { emptyTable, where, concatTables } from "./tables";
+import { emptyTable, where, concatTables } from "../tables";
 import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { runComparison } from "./compare";
@@ -82,10 +82,10 @@ function figure(tables: Tables, c: SrmsBeta2Config) {
   const t = tables.steps;
   const color = (i: number): string => sequentialColor(i, c.betas.length + 1);
   const per = (col: string, o: Partial<Series> = {}): Series[] =>
-    c.betas.flatMap((b, i) => line(where(t, "beta2", b), col, { name: `β₂ = ${b}`, color: color(i), group: `β₂ = ${b}`, ...o }));
+    c.betas.flatMap((b, i) => line(where(t, { beta2: b }), col, { name: `β₂ = ${b}`, color: color(i), group: `β₂ = ${b}`, ...o }));
   const panels: Panel[] = [];
   c.betas.forEach((b, i) => {
-    const tb = where(t, "beta2", b);
+    const tb = where(t, { beta2: b });
     const letter = (j: number): string => String.fromCharCode(97 + 3 * i + j);
     panels.push(
       eigenvaluePanel({
@@ -116,8 +116,8 @@ function figure(tables: Tables, c: SrmsBeta2Config) {
 
 function claims(tables: Tables, c: SrmsBeta2Config): Claim[] {
   const t = tables.steps;
-  const out: Claim[] = c.betas.flatMap((b, i) => srmsClaims(where(t, "beta2", b), c.settle, `b${i + 1}-`, `β₂ = ${b}, `));
-  const shares = c.betas.map((b) => stepSizeShare(where(t, "beta2", b), c.onset));
+  const out: Claim[] = c.betas.flatMap((b, i) => srmsClaims(where(t, { beta2: b }), c.settle, `b${i + 1}-`, `β₂ = ${b}, `));
+  const shares = c.betas.map((b) => stepSizeShare(where(t, { beta2: b }), c.onset));
   const [fast, slow] = [shares[0], shares[shares.length - 1]];
   out.push(
     claim("fast-ema-adapts-step", `β₂ = ${c.betas[0]}: share of the optimizer's first S_eff correction (steps ${fast.peak}–${fast.back}) carried by the step size η/√ν̂`, fast.share, ">", 0.5),

@@ -13,7 +13,8 @@ import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { runComparison, STABLE_STOP_ABOVE, type ComparisonConfig } from "./compare";
 import { line, processLabel, rawAndSmoothed } from "./figures";
-import { arrival, finiteMax, lastFinite, mean, settledWindow, window, windowRatio } from "./measures";
+import { arrival, finiteMax, lastFinite, settledWindow, window, windowRatio } from "./measures";
+import { mean } from "../stats";
 import { GAUSSIAN_MLP, taskLabel } from "./setup";
 
 export interface SrmsOnsetConfig extends ComparisonConfig {

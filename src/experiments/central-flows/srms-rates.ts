@@ -8,12 +8,13 @@
 import { claim } from "../../report/claims";
 import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
-import { where, concatTables } from "./tables";
+import { where, concatTables } from "../tables";
 import { registerExperiment } from "../registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../types";
 import { runComparison } from "./compare";
 import { line } from "./figures";
-import { distance, mean, postEdgeStart, window } from "./measures";
+import { distance, postEdgeStart, window } from "./measures";
+import { mean } from "../stats";
 import { scalarStationaryFlow, type StationaryResult } from "./scalar-stationary";
 import { buildTask, GAUSSIAN_MLP, type RateSweepConfig, taskLabel } from "./setup";
 
@@ -78,8 +79,8 @@ function figure(tables: Tables, c: SrmsRatesConfig) {
   const t = tables.steps;
   const color = (i: number): string => sequentialColor(i, c.lrs.length + 1);
   const per = (col: string, o: Partial<Series> = {}, smooth = 0): Series[] =>
-    c.lrs.flatMap((lr, i) => line(where(t, "lr", lr), col, { name: `η = ${lr}`, color: color(i), group: `η = ${lr}`, smooth, ...o }));
-  const finals = c.lrs.map((lr) => finalValues(where(t, "lr", lr), c.tail));
+    c.lrs.flatMap((lr, i) => line(where(t, { lr }), col, { name: `η = ${lr}`, color: color(i), group: `η = ${lr}`, smooth, ...o }));
+  const finals = c.lrs.map((lr) => finalValues(where(t, { lr }), c.tail));
   const panels: Panel[] = [
     eigenvaluePanel({
       title: "(a) sharpness S: central flows (solid), optimizer (faint, averaged)",
@@ -100,7 +101,7 @@ function figure(tables: Tables, c: SrmsRatesConfig) {
     }),
   ];
   c.lrs.forEach((lr, i) => {
-    const ti = where(t, "lr", lr);
+    const ti = where(t, { lr });
     panels.push(
       lossPanel({
         title: `(${String.fromCharCode(99 + 2 * i)}) η = ${lr}: loss`,
@@ -133,7 +134,7 @@ function finalValues(t: Table, tail: number): Record<string, number> {
 
 function claims(tables: Tables, c: SrmsRatesConfig): Claim[] {
   const t = tables.steps;
-  const finals = c.lrs.map((lr) => finalValues(where(t, "lr", lr), c.tail));
+  const finals = c.lrs.map((lr) => finalValues(where(t, { lr }), c.tail));
   const decreasing = (col: string): number => finals.slice(1).filter((f, i) => !(f[col] < finals[i][col])).length;
   const out: Claim[] = [
     claim("central-lower-sharpness", `central flows: final S decreases with η (${c.lrs.join(", ")}): pairs out of order`, decreasing("central_sharpness"), "<=", 0),
@@ -141,7 +142,7 @@ function claims(tables: Tables, c: SrmsRatesConfig): Claim[] {
   ];
   c.lrs.forEach((lr, i) => {
     const f = finals[i];
-    const ti = where(t, "lr", lr);
+    const ti = where(t, { lr });
     const T = ti.step.length;
     const rel = (col: string): number => ti[col][T - 1] / ti.central_travel[T - 1];
     out.push(

@@ -113,7 +113,7 @@ function memberStyle(m: number, c: ClrNetsConfig): Pick<Series, "color" | "dash"
 function memberSeries(t: Table, c: ClrNetsConfig, y: string, only?: (m: number) => boolean): Series[] {
   return clrMembers(c).flatMap((meth, m) => {
     if (only && !only(m)) return [];
-    const rows = where(t, "member", m);
+    const rows = where(t, { member: m });
     return [{ name: meth.name, x: rows.step, y: rows[y], group: meth.name, ...memberStyle(m, c) }];
   });
 }
@@ -149,7 +149,7 @@ function figure(tables: Tables, c: ClrNetsConfig) {
 /** Final full training loss and test accuracy of every member in one regime. */
 function finals(evals: Table, members: number): { loss: number[]; accuracy: number[] } {
   const last = Math.max(...evals.step);
-  const rows = where(evals, "step", last);
+  const rows = where(evals, { step: last });
   const loss = new Array<number>(members).fill(NaN);
   const accuracy = new Array<number>(members).fill(NaN);
   rows.member.forEach((m, i) => {

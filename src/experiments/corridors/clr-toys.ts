@@ -96,12 +96,12 @@ function figure(tables: Tables, c: ClrToysConfig) {
   const qm = quadMethods(c);
   const seriesOf = (t: Table, methods: { name: string }[], y: string, dash: "solid" | "dash" = "solid"): Series[] =>
     methods.map((meth, m) => {
-      const rows = where(t, "method", m);
+      const rows = where(t, { method: m });
       return { name: meth.name, x: rows.step, y: rows[y].map((v) => Math.max(v, FLOOR)), color: color(m, methods.length), dash: m < 2 ? "solid" : dash, mode: "lines+markers", group: meth.name };
     });
   const panels: Panel[] = [];
   const paths: Series[] = ["CLR h = E/‖g‖²", `GD h = ${c.corridorGdLr}`].map((name, m) => {
-    const rows = where(corridor, "method", m);
+    const rows = where(corridor, { method: m });
     return { name, x: rows.x, y: rows.y, color: m === 0 ? color(0, 1) : "#1f5fa8", width: m === 0 ? 2.5 : 1.5, group: name };
   }).reverse(); // CLR drawn last, on top
   panels.push(contourPanel({ title: "(a) the corridor toy: one CLR step to the corridor's end", ...gridFromColumns(plane.x, plane.y, plane.loss), trajectories: paths, xTitle: "x", yTitle: "y" }));
@@ -128,27 +128,27 @@ function figure(tables: Tables, c: ClrToysConfig) {
 
 /** First step at which the quadratic's loss is ≤ tol·E₀ for method m (Infinity if never). */
 function stepsToTol(quad: Table, m: number, tol: number): number {
-  const rows = where(quad, "method", m);
+  const rows = where(quad, { method: m });
   const i = rows.loss.findIndex((l) => l <= tol * rows.loss[0]);
   return i < 0 ? Infinity : rows.step[i];
 }
 
 function claims(tables: Tables, c: ClrToysConfig): Claim[] {
   const { abs, half, quad, corridor } = tables;
-  const clrAbs = where(abs, "method", 0);
-  const newton = where(half, "method", 1);
-  const clrHalf = where(half, "method", 0);
+  const clrAbs = where(abs, { method: 0 });
+  const newton = where(half, { method: 1 });
+  const clrHalf = where(half, { method: 0 });
   // r = aᵀθ − b carries an absolute rounding error ≈ ε‖θ‖, so ratios are exact to ε‖θ‖/|r|: only steps with
   // |r_n| ≥ 1e-6·|r₀| are judged.
   const judged = clrHalf.residual.slice(1).flatMap((r, n) => (clrHalf.residual[n] >= 1e-6 * clrHalf.residual[0] ? [Math.abs(r / clrHalf.residual[n] - 0.5)] : []));
   const gdStall = Math.min(
     ...c.gdLrs.map((_, i) => {
-      const rows = where(abs, "method", 2 + i);
+      const rows = where(abs, { method: 2 + i });
       return Math.min(...rows.residual.slice(Math.floor(rows.residual.length / 2)));
     }),
   );
-  const clrQuad = where(quad, "method", 0);
-  const clrCorridor = where(corridor, "method", 0);
+  const clrQuad = where(quad, { method: 0 });
+  const clrCorridor = where(corridor, { method: 0 });
   const toy = corridorToy(c.toy);
   // Inside, E = s·x + e₀ is linear; its zero is x = −e₀/s = ⅔·xMin.
   const linearZero = (2 / 3) * toy.xMin;

@@ -64,14 +64,14 @@ function figure(tables: Tables, c: DriftConfig) {
   const cn = contourPanel({ title: "(b) ‖Hg‖/(‖H‖‖g‖)", ...gridFromColumns(map.x, map.y, map.corridorness), kind: "heatmap", colorscale: "Viridis", showScale: true, trajectories: points, xTitle: "x", yTitle: "y" });
   const series: Series[] = [];
   c.points.forEach((_, k) => {
-    const rows = where(gaps, "point", k);
+    const rows = where(gaps, { point: k });
     const color = pointColor(k);
     series.push({ name: `point ${k + 1}`, x: rows.h, y: rows.gap.map((g) => Math.max(g, 1e-17)), color, mode: "lines+markers", group: `point ${k + 1}` });
     if (rows.inCorridor[0] === 0) series.push({ name: "(h²/2)‖Hg‖", x: rows.h, y: rows.predicted, process: "prediction", group: "prediction" });
   });
   const slope = curvesPanel({ title: "(c) one-step gap ‖GF(h) − GD(h)‖ at the points", xTitle: "h", yTitle: "gap", logX: true, logY: true, series });
   const igrSeries: Series[] = c.igrHs.flatMap((h, i): Series[] => {
-    const rows = where(igr, "h", h);
+    const rows = where(igr, { h });
     rows.step.shift(); // step 0: both distances are 0, off a log axis
     rows.gapToFlow.shift();
     rows.gapToModifiedFlow.shift();
@@ -87,12 +87,12 @@ function figure(tables: Tables, c: DriftConfig) {
 
 function claims(tables: Tables, c: DriftConfig): Claim[] {
   const { gaps, igr } = tables;
-  const outside = c.points.map((_, k) => where(gaps, "point", k)).filter((r) => r.inCorridor[0] === 0);
+  const outside = c.points.map((_, k) => where(gaps, { point: k })).filter((r) => r.inCorridor[0] === 0);
   const inside = gaps.gap.filter((_, i) => gaps.inCorridor[i] === 1);
   const slopeErr = maxOf(outside.map((r) => Math.abs(logLogSlope(r.h, r.gap) - 2)));
   const predErr = maxOf(outside.map((r) => Math.abs(r.gap[0] / r.predicted[0] - 1)));
   const ratios = c.igrHs.map((h) => {
-    const rows = where(igr, "h", h);
+    const rows = where(igr, { h });
     const last = rows.step.length - 1;
     return rows.gapToModifiedFlow[last] / rows.gapToFlow[last];
   });

@@ -83,10 +83,10 @@ function figure(tables: Tables, c: VisibleConfig) {
   const panels: Panel[] = [];
   const trajectories: Series[] = [];
   c.starts.forEach((_, s) => {
-    const f = where(flow, "start", s);
+    const f = where(flow, { start: s });
     trajectories.push({ name: "gradient flow", x: f.x, y: f.y, process: "stable", mode: "lines", group: "gradient flow", width: 2.5 });
     c.hs.forEach((h, i) => {
-      const run = where(gd, "start", s, "h", h);
+      const run = where(gd, { start: s, h });
       trajectories.push({ name: `GD, h = ${h}`, x: run.x, y: run.y, color: hColor(i), mode: "lines+markers", group: `GD, h = ${h}` });
     });
   });
@@ -94,10 +94,10 @@ function figure(tables: Tables, c: VisibleConfig) {
   map.shapes = [corridorOutline(c)];
   panels.push(map);
   c.starts.forEach((start, s) => {
-    const f = where(flow, "start", s);
+    const f = where(flow, { start: s });
     const series: Series[] = [{ name: "gradient flow", x: f.t, y: f.loss, process: "stable", group: "gradient flow", width: 2.5 }];
     c.hs.forEach((h, i) => {
-      const run = where(gd, "start", s, "h", h);
+      const run = where(gd, { start: s, h });
       series.push({ name: `GD, h = ${h}`, x: run.t, y: run.loss, color: hColor(i), mode: "markers", group: `GD, h = ${h}` });
     });
     const where0 = s === 0 ? "inside the corridor" : "on a wall";
@@ -106,7 +106,7 @@ function figure(tables: Tables, c: VisibleConfig) {
   const gaps: Series[] = [];
   c.starts.forEach((_, s) =>
     c.hs.forEach((h, i) => {
-      const run = where(gd, "start", s, "h", h);
+      const run = where(gd, { start: s, h });
       const keep = run.gap.map((g) => Math.max(g, 1e-17)); // exact zeros on a log axis
       gaps.push({ name: `GD, h = ${h}`, x: run.t, y: keep, color: hColor(i), dash: s === 0 ? "solid" : "dot", group: `GD, h = ${h}`, showlegend: false });
     }),
@@ -118,7 +118,7 @@ function figure(tables: Tables, c: VisibleConfig) {
 /** For each start whose flow spends ≥ 3 recorded points in the corridor: a line fit of E against t there. */
 function insideFits(flow: Table): LineFit[] {
   return [...new Set(flow.start)].flatMap((s) => {
-    const rows = where(where(flow, "start", s), "inCorridor", 1);
+    const rows = where(flow, { start: s, inCorridor: 1 });
     return rows.t.length >= 3 ? [lineFit(rows.t, rows.loss)] : [];
   });
 }
@@ -129,7 +129,7 @@ function claims(tables: Tables, c: VisibleConfig): Claim[] {
   const both = gd.gap.flatMap((g, i) => (gd.inCorridor[i] === 1 && gd.flowInCorridor[i] === 1 ? [g] : []));
   const fits = insideFits(flow);
   const outsideWorst = Math.min(
-    ...c.starts.slice(1).flatMap((_, k) => c.hs.map((h) => maxOf(where(gd, "start", k + 1, "h", h).gap))),
+    ...c.starts.slice(1).flatMap((_, k) => c.hs.map((h) => maxOf(where(gd, { start: k + 1, h }).gap))),
   );
   return [
     claim("gd-equals-flow-inside", `inside the corridor GD's iterate n equals the flow at t = n·h: max ‖θ_n − φ(nh)‖ over ${both.length} iterates`, both.length > 0 ? maxOf(both) : NaN, "<=", 1e-12),

@@ -7,6 +7,7 @@
  *                leaves out the overshoot that follows the first crossing) with lo·θ ≤ S ≤ hi·θ
  *   non-monotone fraction of the steps after the crossing where the loss went up
  */
+import { median } from "../stats";
 
 export interface EdgeSummary {
   /** Sharpness at the first measurement. */
@@ -24,13 +25,6 @@ export interface EdgeSummary {
   /** L at the crossing and at the end. */
   lossAtCross: number;
   lossFinal: number;
-}
-
-export function median(xs: number[]): number {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }
 
 /** Index of the first value ≥ threshold, or −1. */

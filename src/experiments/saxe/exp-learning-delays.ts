@@ -8,7 +8,7 @@ import { claim } from "../../report/claims";
 import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
 import { registerExperiment } from "../registry";
 import type { Experiment, RunContext, Tables } from "../types";
-import { buildTreeTask, type TreeTaskConfig } from "./exp-mode-learning";
+import { buildTreeTask, TREE_TASK, type TreeTaskConfig } from "./exp-mode-learning";
 import { halfLearningSteps, simulateModeLearning } from "./mode-learning";
 import { emptyTable, mean, pushRow, std, where } from "./rows";
 
@@ -128,15 +128,14 @@ function claims(tables: Tables, c: LearningDelaysConfig) {
   ];
 }
 
-const base: TreeTaskConfig = { levels: 5, features: 1000, flip: 0.1, dataSeed: 1, hidden: 32, lr: 0.5e-3, u0: 1e-6, steps: 2500, recordEvery: 5 };
 
 export const saxeLearningDelays: Experiment<LearningDelaysConfig> = registerExperiment<LearningDelaysConfig>({
   id: "saxe-learning-delays",
   title: "Delays of half-learning times relative to the closed form, over random small inits",
   paper: "Saxe, McClelland & Ganguli 2014, Fig. 3 (right)",
   configs: {
-    quick: { ...base, steps: 2000, seeds: 4, firstSeed: 200, strongModes: 5, weakModes: 8 },
-    full: { ...base, seeds: 16, firstSeed: 200, strongModes: 5, weakModes: 8 },
+    quick: { ...TREE_TASK, steps: 2000, seeds: 4, firstSeed: 200, strongModes: 5, weakModes: 8 },
+    full: { ...TREE_TASK, seeds: 16, firstSeed: 200, strongModes: 5, weakModes: 8 },
   },
   run,
   figure,

@@ -27,6 +27,9 @@ export interface TreeTaskConfig {
   recordEvery: number;
 }
 
+/** The hierarchical task of Fig. 3 (both panels): 32 items, 1000 features, a small random init. */
+export const TREE_TASK: TreeTaskConfig = { levels: 5, features: 1000, flip: 0.1, dataSeed: 1, hidden: 32, lr: 0.5e-3, u0: 1e-6, steps: 2500, recordEvery: 5 };
+
 export interface ModeLearningConfig extends TreeTaskConfig {
   seed: number;
   /** Modes drawn (1-based, as in the paper). */
@@ -156,15 +159,14 @@ function claims(tables: Tables, c: ModeLearningConfig) {
   ];
 }
 
-const base: TreeTaskConfig = { levels: 5, features: 1000, flip: 0.1, dataSeed: 1, hidden: 32, lr: 0.5e-3, u0: 1e-6, steps: 2500, recordEvery: 5 };
 
 export const saxeModeLearning: Experiment<ModeLearningConfig> = registerExperiment<ModeLearningConfig>({
   id: "saxe-mode-learning",
   title: "Mode-by-mode learning of hierarchical data: closed form vs linear and tanh nets",
   paper: "Saxe, McClelland & Ganguli 2014, Fig. 3 (left)",
   configs: {
-    quick: { ...base, steps: 1800, seed: 100, shownModes: [1, 2, 3, 5, 12, 18, 31], strongModes: 5 },
-    full: { ...base, seed: 100, shownModes: [1, 2, 3, 5, 12, 18, 31], strongModes: 5 },
+    quick: { ...TREE_TASK, steps: 1800, seed: 100, shownModes: [1, 2, 3, 5, 12, 18, 31], strongModes: 5 },
+    full: { ...TREE_TASK, seed: 100, shownModes: [1, 2, 3, 5, 12, 18, 31], strongModes: 5 },
   },
   run,
   figure,

@@ -1,22 +1,7 @@
 /** Row-wise helpers for the Saxe experiments' tables (plain numeric columns). */
-import type { Table } from "../types";
-export { emptyTable, pushRow, linspace } from "../tables";
-
-/** Rows of `t` where every given column equals its value. */
-export function where(t: Table, match: Record<string, number>): Table {
-  const keys = Object.keys(match);
-  const n = Object.values(t)[0]?.length ?? 0;
-  const keep: number[] = [];
-  for (let i = 0; i < n; i++) if (keys.every((k) => t[k][i] === match[k])) keep.push(i);
-  return Object.fromEntries(Object.entries(t).map(([k, col]) => [k, keep.map((i) => col[i])]));
-}
-
-export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-export function std(xs: number[]): number {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-}
+import { mean } from "../stats";
+export { emptyTable, pushRow, linspace, where } from "../tables";
+export { mean, std } from "../stats";
 
 /** Spearman rank correlation (average ranks for ties). */
 export function spearman(x: number[], y: number[]): number {
