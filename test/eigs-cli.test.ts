@@ -8,10 +8,10 @@ import { setup } from "./helpers";
 import { tfDerivatives } from "../src/autodiff/derivatives";
 import { main } from "../src/cli/eigs";
 import { loadProblem, problemObjective, saveProblem, type OptimizerSpec } from "../src/data/problem";
+import { EXAMPLE_PROBLEM as EXAMPLE } from "./reference";
 import { symEig } from "../src/linalg/dense";
 
 const ROOT = resolve(__dirname, "..");
-const EXAMPLE = "/work/shared/reference/example-problem-tanh";
 const tmp = mkdtempSync(join(tmpdir(), "flowlab-eigs-"));
 
 before(setup);

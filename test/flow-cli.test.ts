@@ -5,10 +5,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXAMPLE_PROBLEM as REF } from "./reference";
 import { readNpy } from "../src/data/npy";
 
 const ROOT = join(__dirname, "..");
-const REF = join(ROOT, "..", "shared", "reference", "example-problem-tanh");
 
 function flowlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), ...args], { encoding: "utf8", env: { ...process.env, FLOWLAB_PROGRESS: "0" } });

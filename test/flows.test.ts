@@ -13,9 +13,9 @@ import { loadProblem, problemObjective } from "../src/data/problem";
 import { central, discrete, DivergenceError, functionPrediction, quadraticLossPrediction, sigmaSpectrum, stable, type CentralSubstep, type FlowResult } from "../src/flows/index";
 import { gd } from "../src/optim/gd";
 import { quadratic } from "../src/models/toy";
+import { EXAMPLE_PROBLEM as REF } from "./reference";
 import { gaussianSmooth } from "../src/plot/smoothing";
 
-const REF = join(__dirname, "..", "..", "shared", "reference", "example-problem-tanh");
 
 function readCsv(path: string): Record<string, number[]> {
   const [header, ...lines] = readFileSync(path, "utf8").trim().split("\n");

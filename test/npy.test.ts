@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { EXAMPLE_PROBLEM } from "./reference";
 import { readNpy, writeNpy } from "../src/data/npy";
 
 const tmp = mkdtempSync(join(tmpdir(), "flowlab-npy-"));
@@ -22,12 +23,12 @@ function handMade(header: string, payload: Buffer, major = 1): Buffer {
 }
 
 test("reads the reference example written by NumPy", () => {
-  const X = readNpy("/work/shared/reference/example-problem-tanh/X.npy");
+  const X = readNpy(join(EXAMPLE_PROBLEM, "X.npy"));
   assert.deepEqual(X.shape, [96, 6]);
   assert.equal(X.dtype, "<f8");
   assert.equal(X.data.length, 576);
   assert.ok(X.data.every(Number.isFinite));
-  const y = readNpy("/work/shared/reference/example-problem-tanh/y.npy");
+  const y = readNpy(join(EXAMPLE_PROBLEM, "y.npy"));
   assert.deepEqual(y.shape, [96]);
 });
 

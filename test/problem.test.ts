@@ -6,9 +6,9 @@ import { after, before, test } from "node:test";
 import { tfDerivatives } from "../src/autodiff/derivatives";
 import { readNpy, writeNpy } from "../src/data/npy";
 import { loadProblem, parseProblemSpec, problemObjective, saveProblem } from "../src/data/problem";
+import { EXAMPLE_PROBLEM as EXAMPLE } from "./reference";
 import { assertClose, setup } from "./helpers";
 
-const EXAMPLE = "/work/shared/reference/example-problem-tanh";
 const tmp = mkdtempSync(join(tmpdir(), "flowlab-problem-"));
 before(setup);
 after(() => rmSync(tmp, { recursive: true, force: true }));
