@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { KERNEL_NAME, projectJupyterDir, writeKernelSpec } from "../src/cli/kernel";
-import { projectRoot } from "../src/report/cache";
+import { projectRoot } from "../src/lab/cache";
 
 export const JUPYTER_INSTALL_HINT = "sudo apt-get install jupyter-nbconvert python3-nbclient jupyter-client";
 

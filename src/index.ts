@@ -6,9 +6,9 @@ export { initBackend, backendInfo, tf, type BackendInfo, type BackendName } from
 export { Progress, setProgressSink, formatProgress, type ProgressEvent, type ProgressSink } from "./progress";
 export { Rng } from "./random";
 export { VERSION } from "./version";
-export * from "./experiments";
+export * from "./lab";
+import "./papers"; // registers every experiment
 export * from "./plot";
-export * from "./report";
 // The numerical core.
 export * from "./autodiff/derivatives";
 export { registerExactGradients, exactGradientKernels } from "./autodiff/gradients";

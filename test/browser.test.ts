@@ -13,10 +13,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
 import { CHROMIUM_FLAGS, exportFigure, findChromium } from "../src/plot/export";
-import { runExperiment } from "../src/experiments/run";
-import { demo } from "../src/experiments/demo";
+import { runExperiment } from "../src/lab/run";
+import { demo } from "../src/papers/demo";
 import { executeNotebook, hasNbconvert, JUPYTER_INSTALL_HINT } from "../scripts/run-notebooks";
-import { projectRoot } from "../src/report/cache";
+import { projectRoot } from "../src/lab/cache";
 
 const shots = join(tmpdir(), "flowlab-browser-test");
 const work = mkdtempSync(join(tmpdir(), "flowlab-browser-"));

@@ -12,12 +12,12 @@ import { central, discrete } from "../src/flows/index";
 import { quadratic } from "../src/models/toy";
 import { rmsprop } from "../src/optim/rmsprop";
 import { gd } from "../src/optim/gd";
-import { runTrace } from "../src/experiments/central-flows/trace";
-import { frozenNuFlow } from "../src/experiments/central-flows/nu-flow";
-import { ablatedFlow } from "../src/experiments/central-flows/ablated";
-import { scalarStationaryFlow, stationaryNu } from "../src/experiments/central-flows/scalar-stationary";
-import { gdOnParabola, generalizedEigs } from "../src/experiments/central-flows/quadratics";
-import { buildTask, GAUSSIAN_MLP } from "../src/experiments/central-flows/setup";
+import { runTrace } from "../src/papers/central-flows/trace";
+import { frozenNuFlow } from "../src/papers/central-flows/nu-flow";
+import { ablatedFlow } from "../src/papers/central-flows/ablated";
+import { scalarStationaryFlow, stationaryNu } from "../src/papers/central-flows/scalar-stationary";
+import { gdOnParabola, generalizedEigs } from "../src/papers/central-flows/quadratics";
+import { buildTask, GAUSSIAN_MLP } from "../src/papers/central-flows/setup";
 
 before(setup);
 

@@ -1,9 +1,9 @@
 /** The corridor experiments end to end: the 2-D ones in quick mode with every claim, the network ones on tiny configs. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { corridorsAlongGd, corridorsClrMnist, corridorsClrToys, corridorsDrift, corridorsVisible } from "../src/experiments/corridors";
-import { runExperiment } from "../src/experiments/run";
-import type { Experiment } from "../src/experiments/types";
+import { corridorsAlongGd, corridorsClrMnist, corridorsClrToys, corridorsDrift, corridorsVisible } from "../src/papers/corridors";
+import { runExperiment } from "../src/lab/run";
+import type { Experiment } from "../src/lab/types";
 import { setup } from "./helpers";
 
 async function allClaimsPass<C extends object>(e: Experiment<C>): Promise<void> {

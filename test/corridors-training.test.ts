@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { tf } from "../src/backend";
-import { corridornessAlongGd } from "../src/experiments/corridors/along-training";
-import { accuracy, subset, trainMembers, type LabelledDataset } from "../src/experiments/corridors/nets";
+import { corridornessAlongGd } from "../src/papers/corridors/along-training";
+import { accuracy, subset, trainMembers, type LabelledDataset } from "../src/papers/corridors/nets";
 import { initParams } from "../src/models/init";
 import { mlp } from "../src/models/mlp";
 import type { Objective } from "../src/models/objective";

@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { tfDerivatives } from "../src/autodiff/derivatives";
-import { corridorToy } from "../src/experiments/corridors/corridor-toy";
-import { compareModifiedLoss, oneStepGaps } from "../src/experiments/corridors/drift";
-import { lineFit, logLogSlope } from "../src/experiments/corridors/fit";
-import { distance, flowPath, gdPath, runRule } from "../src/experiments/corridors/paths";
-import { absResidual, diagonalQuadratic, halfSquareResidual } from "../src/experiments/corridors/simple-losses";
-import { corridorness, hessGrad, matVec, toyObjective, vec2, type Toy2D } from "../src/experiments/corridors/toy";
+import { corridorToy } from "../src/papers/corridors/corridor-toy";
+import { compareModifiedLoss, oneStepGaps } from "../src/papers/corridors/drift";
+import { lineFit, logLogSlope } from "../src/papers/corridors/fit";
+import { distance, flowPath, gdPath, runRule } from "../src/papers/corridors/paths";
+import { absResidual, diagonalQuadratic, halfSquareResidual } from "../src/papers/corridors/simple-losses";
+import { corridorness, hessGrad, matVec, toyObjective, vec2, type Toy2D } from "../src/papers/corridors/toy";
 import { integrate } from "../src/flows/ode";
 import { clr, polyak } from "../src/optim/polyak";
 import { assertClose, fdDirectional, relErr, setup } from "./helpers";

@@ -13,11 +13,11 @@ import { initParams } from "../src/models/init";
 import { mlp } from "../src/models/mlp";
 import { supervisedObjective, type Objective } from "../src/models/objective";
 import { gd, stabilityThreshold } from "../src/optim/gd";
-import { GradientFlow } from "../src/experiments/eos/flow";
-import { edgeSummary, sharpnessAtLoss } from "../src/experiments/eos/metrics";
-import { growthRate, makeMethod, METHODS, quadratic, runRule } from "../src/experiments/eos/quadratic";
-import { buildProblem } from "../src/experiments/eos/problem";
-import { DivergenceError, trainRuns } from "../src/experiments/eos/train";
+import { GradientFlow } from "../src/papers/eos/flow";
+import { edgeSummary, sharpnessAtLoss } from "../src/papers/eos/metrics";
+import { growthRate, makeMethod, METHODS, quadratic, runRule } from "../src/papers/eos/quadratic";
+import { buildProblem } from "../src/papers/eos/problem";
+import { DivergenceError, trainRuns } from "../src/papers/eos/train";
 
 before(setup);
 

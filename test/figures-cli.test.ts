@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { main } from "../src/cli/figures";
 import { UsageError } from "../src/cli/args";
-import { registerExperiment } from "../src/experiments/registry";
-import { claim } from "../src/report/claims";
-import type { Manifest, Report } from "../src/report/manifest";
+import { registerExperiment } from "../src/lab/registry";
+import { claim } from "../src/lab/claims";
+import type { Manifest, Report } from "../src/lab/manifest";
 
 process.env.FLOWLAB_RESULTS = mkdtempSync(join(tmpdir(), "flowlab-cli-results-"));
 process.env.FLOWLAB_PROGRESS = "0";

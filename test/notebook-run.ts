@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { executeNotebook, hasNbconvert, JUPYTER_INSTALL_HINT } from "../scripts/run-notebooks";
-import { projectRoot } from "../src/report/cache";
+import { projectRoot } from "../src/lab/cache";
 
 export interface CellOutput {
   output_type: string;

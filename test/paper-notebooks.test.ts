@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "../src/report/cache";
+import { projectRoot } from "../src/lab/cache";
 import { runNotebook, skipWithoutJupyter } from "./notebook-run";
 
 // demo.ipynb and the central-flows notebooks have their own, more specific tests (notebooks.test.ts,

@@ -10,9 +10,9 @@ import { figureDivHtml, plotlyBundlePath, plotlyLoaderHtml } from "../src/plot/h
 import { findChromium, formatOf } from "../src/plot/export";
 import { FRAMES_PER_TURN, liveFigure, notebookProgressSink, notebookSetup, setNotebookFrontend, show, showLive, type DisplaySlot } from "../src/plot/show";
 import { Progress, setProgressSink } from "../src/progress";
-import { registerExperiment } from "../src/experiments/registry";
-import { runExperiment } from "../src/experiments/run";
-import type { PlotlyFigure } from "../src/experiments/types";
+import { registerExperiment } from "../src/lab/registry";
+import { runExperiment } from "../src/lab/run";
+import type { PlotlyFigure } from "../src/lab/types";
 import { assertClose } from "./helpers";
 
 test("gaussianSmooth: constants and lines stay put, edges are renormalized, NaN points are skipped", () => {

@@ -4,15 +4,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canonicalJson, hashOf } from "../src/report/hash";
-import { ResultsCache, cacheHash, type CacheKey } from "../src/report/cache";
-import { claim, failing, formatClaimsTable } from "../src/report/claims";
-import { updateManifest, updateReport, type ManifestEntry } from "../src/report/manifest";
-import { registerExperiment, getExperiment, listExperiments } from "../src/experiments/registry";
-import { runExperiment, resolveConfig } from "../src/experiments/run";
-import { tableToCsv, toTable, toDataFrame } from "../src/experiments/tables";
-import { demo } from "../src/experiments/demo";
-import type { Experiment, Tables } from "../src/experiments/types";
+import { canonicalJson, hashOf } from "../src/lab/hash";
+import { ResultsCache, cacheHash, type CacheKey } from "../src/lab/cache";
+import { claim, failing, formatClaimsTable } from "../src/lab/claims";
+import { updateManifest, updateReport, type ManifestEntry } from "../src/lab/manifest";
+import { registerExperiment, getExperiment, listExperiments } from "../src/lab/registry";
+import { runExperiment, resolveConfig } from "../src/lab/run";
+import { tableToCsv, toTable, toDataFrame } from "../src/lab/tables";
+import { demo } from "../src/papers/demo";
+import type { Experiment, Tables } from "../src/lab/types";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "flowlab-report-"));
 
@@ -251,7 +251,7 @@ test("tables: numeric columns of equal length, from DataFrames too, and CSV", ()
 });
 
 test("the gallery lists every figure with its image and claims, flagging failures", async () => {
-  const { galleryMarkdown } = await import("../src/report/gallery");
+  const { galleryMarkdown } = await import("../src/lab/gallery");
   const md = galleryMarkdown(
     {
       generatedAt: "t",

@@ -12,8 +12,8 @@ import {
   modeField,
   modeMapStep,
   modeStrength,
-} from "../src/experiments/saxe/analytic";
-import { depthOdeLearningTime, modeMapLearningTime } from "../src/experiments/saxe/depth";
+} from "../src/papers/saxe/analytic";
+import { depthOdeLearningTime, modeMapLearningTime } from "../src/papers/saxe/depth-model";
 import { assertClose } from "./helpers";
 
 test("closed-form u(t) solves τu̇ = 2u(s − u): RK4 in float64 agrees to 1e-9", () => {

@@ -3,9 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { expectedItemCorrelation, hierarchicalDataset, hierarchicalFeatures, treeDistance, treeModes } from "../src/data/hierarchical";
 import { symEig } from "../src/linalg/dense";
-import { inputOutputCorrelation, taskModes } from "../src/experiments/saxe/modes";
-import { treeTask } from "../src/experiments/saxe/mode-learning";
-import { levelOfMode } from "../src/experiments/saxe/exp-mode-learning";
+import { inputOutputCorrelation, taskModes } from "../src/papers/saxe/modes";
+import { treeTask } from "../src/papers/saxe/mode-learning-model";
+import { levelOfMode } from "../src/papers/saxe/mode-learning";
 import { assertClose } from "./helpers";
 
 test("tree distances: siblings 2 apart, cousins 4, across the root 2L", () => {

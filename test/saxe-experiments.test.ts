@@ -1,9 +1,9 @@
 /** The Saxe experiments end to end: the cheap ones in quick mode with every claim, the depth sweep on a tiny config. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { saxeDepth, saxeEdgeOfChaos, saxePhasePortrait, saxeRandomProducts } from "../src/experiments/saxe";
-import { runExperiment } from "../src/experiments/run";
-import type { Experiment } from "../src/experiments/types";
+import { saxeDepth, saxeEdgeOfChaos, saxePhasePortrait, saxeRandomProducts } from "../src/papers/saxe";
+import { runExperiment } from "../src/lab/run";
+import type { Experiment } from "../src/lab/types";
 import { setup } from "./helpers";
 
 async function allClaimsPass<C extends object>(e: Experiment<C>): Promise<void> {

@@ -5,15 +5,15 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { parseFlags, UsageError, type FlagSpec } from "./args";
-import { listExperiments, getExperiment } from "../experiments/registry";
-import { defaultMode, runExperiment } from "../experiments/run";
-import { tableToCsv } from "../experiments/tables";
+import { listExperiments, getExperiment } from "../lab/registry";
+import { defaultMode, runExperiment } from "../lab/run";
+import { tableToCsv } from "../lab/tables";
 import { FigureExporter, EXPORT_FORMATS, type ExportFormat } from "../plot/export";
 import { writeFileAtomic } from "../atomic";
-import { projectRoot } from "../report/cache";
-import { failing, formatClaimsTable, type ClaimRow } from "../report/claims";
-import { gitCommit, updateManifest, updateReport, type ManifestEntry } from "../report/manifest";
-import { writeGallery } from "../report/gallery";
+import { projectRoot } from "../lab/cache";
+import { failing, formatClaimsTable, type ClaimRow } from "../lab/claims";
+import { gitCommit, updateManifest, updateReport, type ManifestEntry } from "../lab/manifest";
+import { writeGallery } from "../lab/gallery";
 import { VERSION } from "../version";
 
 const FORMATS = [...EXPORT_FORMATS, "csv"] as const;
@@ -34,7 +34,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 :
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, spec);
-  await import("../experiments/index");
+  await import("../papers/index");
   if (flags.list) {
     const all = listExperiments();
     const w = Math.max(2, ...all.map((e) => e.id.length));

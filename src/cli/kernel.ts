@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { parseFlags, type FlagSpec } from "./args";
 import { writeJsonAtomic } from "../atomic";
-import { projectRoot } from "../report/cache";
+import { projectRoot } from "../lab/cache";
 
 export const KERNEL_NAME = "flowlab-tslab";
 

@@ -7,7 +7,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, extname, join, relative, sep } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import type { PlotlyFigure } from "../experiments/types";
+import type { PlotlyFigure } from "./figure";
 import { writeFileAtomic } from "../atomic";
 import { figurePageHtml, plotlyBundlePath } from "./html";
 

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import type { PlotlyFigure } from "../experiments/types";
+import type { PlotlyFigure } from "./figure";
 
 /** Absolute path of the plotly.js bundle this library draws with. */
 export function plotlyBundlePath(): string {

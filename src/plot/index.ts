@@ -1,4 +1,5 @@
 /** Plotting: the paper style, panel helpers, inline notebook display and publication export. */
+export type { PlotlyFigure, LiveSink } from "./figure";
 export * from "./style";
 export * from "./smoothing";
 export * from "./panels";

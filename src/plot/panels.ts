@@ -4,7 +4,7 @@
  * columns (number[]) and never compute anything but smoothing.
  */
 import type { Dash, Data, LayoutAxis, Annotation, Shape } from "plotly.js-dist";
-import type { PlotlyFigure } from "../experiments/types";
+import type { PlotlyFigure } from "./figure";
 import { gaussianSmooth } from "./smoothing";
 import { PANEL_SIZE, PROCESS_STYLE, THRESHOLD_STYLE, TITLE_FONT_SIZE, axisStyle, baseLayout, type Process } from "./style";
 

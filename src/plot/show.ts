@@ -4,8 +4,8 @@
  * output that draws itself when plotly.js is ready. A displayed figure can be redrawn in place, which is how
  * long runs update a live plot; progress bars become one live text line each.
  */
-import type { PlotlyFigure } from "../experiments/types";
-import type { LiveSink } from "../experiments/run";
+import type { PlotlyFigure } from "./figure";
+import type { LiveSink } from "./figure";
 import { formatProgress, setProgressSink, type ProgressSink } from "../progress";
 import { figureDivHtml, plotlyLoaderHtml } from "./html";
 

@@ -1,0 +1,115 @@
+/**
+ * The results cache: data/results/<experiment>/<hash>.json, one file per (experiment, revision, library
+ * version, full config). A file is a header line (JSON metadata with the SHA-256 of the body) and a body line
+ * (the tables, non-finite numbers spelled as strings). Any entry that fails to parse, whose checksum or key
+ * does not match, or whose tables are malformed is reported corrupt, and the caller recomputes it.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../atomic";
+import { hashOf, sha256 } from "./hash";
+import { toTables } from "./tables";
+import type { Tables } from "./types";
+
+export const CACHE_FORMAT = "flowlab-results/1";
+
+/** Everything a cached result depends on. */
+export interface CacheKey {
+  experiment: string;
+  revision: number;
+  version: string;
+  config: object;
+}
+
+export interface CacheMeta extends CacheKey {
+  format: string;
+  hash: string;
+  createdAt: string;
+  /** Compute time of the run that produced the entry. */
+  runtimeMs: number;
+  backend: string | null;
+  bodySha256: string;
+}
+
+export interface CacheEntry {
+  meta: CacheMeta;
+  tables: Tables;
+}
+
+export type CacheLookup = { status: "hit"; entry: CacheEntry; path: string } | { status: "miss"; path: string } | { status: "corrupt"; reason: string; path: string };
+
+/** The project root (src/lab and dist/lab are both two levels below it). */
+export function projectRoot(): string {
+  return resolve(__dirname, "..", "..");
+}
+
+/** FLOWLAB_RESULTS if set, else <project>/data/results. */
+export function defaultResultsDir(): string {
+  return process.env.FLOWLAB_RESULTS ? resolve(process.env.FLOWLAB_RESULTS) : join(projectRoot(), "data", "results");
+}
+
+export function cacheHash(key: CacheKey): string {
+  return hashOf({ experiment: key.experiment, revision: key.revision, version: key.version, config: key.config });
+}
+
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+function encodeBody(tables: Tables): string {
+  return JSON.stringify(tables, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+}
+
+function decodeBody(body: string): Tables {
+  const raw = JSON.parse(body, (_k, v: unknown) => (typeof v === "string" && v in NON_FINITE ? NON_FINITE[v] : v)) as unknown;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error("body is not an object of tables");
+  for (const [name, t] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof t !== "object" || t === null || Array.isArray(t)) throw new Error(`table ${name} is not an object of columns`);
+  }
+  return toTables(raw as Tables);
+}
+
+export class ResultsCache {
+  constructor(readonly dir: string = defaultResultsDir()) {}
+
+  path(experiment: string, hash: string): string {
+    return join(this.dir, experiment, `${hash}.json`);
+  }
+
+  read(key: CacheKey): CacheLookup {
+    const hash = cacheHash(key);
+    const path = this.path(key.experiment, hash);
+    if (!existsSync(path)) return { status: "miss", path };
+    try {
+      const text = readFileSync(path, "utf8");
+      const newline = text.indexOf("\n");
+      if (newline < 0) throw new Error("no header line");
+      const meta = JSON.parse(text.slice(0, newline)) as CacheMeta;
+      const body = text.slice(newline + 1).trimEnd();
+      if (meta.format !== CACHE_FORMAT) throw new Error(`format ${String(meta.format)}, expected ${CACHE_FORMAT}`);
+      if (meta.hash !== hash || cacheHash(meta) !== hash) throw new Error("key does not match its file name");
+      if (sha256(body) !== meta.bodySha256) throw new Error("checksum mismatch");
+      return { status: "hit", entry: { meta, tables: decodeBody(body) }, path };
+    } catch (e) {
+      return { status: "corrupt", reason: e instanceof Error ? e.message : String(e), path };
+    }
+  }
+
+  /** Writes atomically; returns the entry as it will read back. */
+  write(key: CacheKey, tables: Tables, info: { runtimeMs: number; backend: string | null }): CacheEntry {
+    const hash = cacheHash(key);
+    const body = encodeBody(tables);
+    const meta: CacheMeta = {
+      format: CACHE_FORMAT,
+      experiment: key.experiment,
+      revision: key.revision,
+      version: key.version,
+      config: key.config,
+      hash,
+      createdAt: new Date().toISOString(),
+      runtimeMs: info.runtimeMs,
+      backend: info.backend,
+      bodySha256: sha256(body),
+    };
+    writeFileAtomic(this.path(key.experiment, hash), `${JSON.stringify(meta)}\n${body}\n`);
+    return { meta, tables };
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The experiment registry. Each paper folder registers its experiments when imported; src/papers/index.ts
+ * imports every folder, so importing it fills the registry for the CLI and the notebooks.
+ */
+import type { Experiment } from "./types";
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const registry = new Map<string, Experiment>();
+
+export function registerExperiment<C extends object>(experiment: Experiment<C>): Experiment<C> {
+  const { id } = experiment;
+  if (!ID_PATTERN.test(id)) throw new Error(`experiment id '${id}' must match ${ID_PATTERN} (it names files)`);
+  const existing = registry.get(id);
+  if (existing && existing !== experiment) throw new Error(`experiment id '${id}' is registered twice`);
+  for (const mode of ["quick", "full"] as const) {
+    if (typeof experiment.configs?.[mode] !== "object") throw new Error(`experiment '${id}': configs.${mode} must be an object`);
+  }
+  registry.set(id, experiment);
+  return experiment;
+}
+
+/** All registered experiments, sorted by id. */
+export function listExperiments(): Experiment[] {
+  return [...registry.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function getExperiment(id: string): Experiment {
+  const e = registry.get(id);
+  if (!e) throw new Error(`unknown experiment '${id}': registered ids are ${listExperiments().map((x) => x.id).join(", ") || "(none)"}`);
+  return e;
+}

@@ -1,0 +1,84 @@
+/**
+ * Experiments as data. An experiment is a typed config (a quick and a full version), a `run` that measures
+ * tables, a figure built only from those tables, and claims: named, machine-checkable statements about the
+ * measured numbers. The CLI (`flowlab figures`) and the notebooks both go through `runExperiment`, so a
+ * notebook plot and the file in figures/ come from one code path.
+ */
+import type { PlotlyFigure } from "../plot/figure";
+import type { Progress } from "../progress";
+
+/** A table of plain numeric columns of equal length (NaN and ±Infinity allowed). The cache stores this form. */
+export type Table = Record<string, number[]>;
+
+/** Named tables: what a run returns and what figures and claims read. */
+export type Tables = Record<string, Table>;
+
+/** Anything with danfojs's DataFrame surface; `run` may return DataFrames, the runner converts them to `Table`. */
+export interface DataFrameLike {
+  columns: string[];
+  column(name: string): { values: unknown[] };
+}
+
+export type { PlotlyFigure };
+
+export type TablesLike = Record<string, Table | DataFrameLike>;
+
+
+export const COMPARATORS = ["<", "<=", ">", ">="] as const;
+export type Comparator = (typeof COMPARATORS)[number];
+
+/** A measured statement: `measured comparator threshold` must hold. Build one with `claim()` (report/claims). */
+export interface Claim {
+  /** Short stable id, unique within its experiment, e.g. "divergence-iff-unstable". */
+  id: string;
+  /** The statement in words, with the threshold, e.g. "sharpness within 10% of 2/η for ≥ 90% of steps". */
+  statement: string;
+  measured: number;
+  comparator: Comparator;
+  threshold: number;
+  /** False when the comparison fails or `measured` is NaN. */
+  passed: boolean;
+  /** False for claims shown but not held against the run (see Experiment.quickClaims); absent means true. */
+  enforced?: boolean;
+}
+
+export type RunMode = "quick" | "full";
+
+/** What a run may use besides its config. */
+export interface RunContext {
+  readonly mode: RunMode;
+  /** A progress bar (terminal, CI log, or a live notebook line, whichever sink is installed). */
+  progress(label: string, total: number): Progress;
+  /**
+   * Offers partial results: a notebook redraws its live figure from them (throttled); elsewhere a no-op.
+   * Awaiting it also yields to the event loop, which lets progress lines and plots reach the notebook during
+   * a long run, so call it every second or so of work (with `{}` if there is nothing to draw yet).
+   */
+  live(partial: TablesLike): Promise<void>;
+}
+
+/**
+ * One experiment, one figure id (a figure may have many panels). `C` must be JSON data: its hash, together
+ * with the experiment id, `revision` and the library version, keys the results cache.
+ */
+export interface Experiment<C extends object = object> {
+  /** File-name safe id: figures/<id>.svg, data/results/<id>/. */
+  id: string;
+  title: string;
+  /** The paper and figure reproduced, e.g. "Cohen et al. 2021, Fig. 1". */
+  paper: string;
+  /** Bump when the run's code changes in a way that changes results without changing the config. */
+  revision?: number;
+  configs: { quick: C; full: C };
+  /**
+   * "reported" when the quick config is only a smoke test (runs too short for the claims' statements, e.g.
+   * "after the transient"): in quick mode the claims are measured and shown, but a failure does not fail the
+   * run. Default "enforced".
+   */
+  quickClaims?: "enforced" | "reported";
+  /** Why the experiment cannot run on this machine (e.g. its data set is not downloaded), or null. */
+  unavailable?(): string | null;
+  run(config: C, ctx: RunContext): Promise<TablesLike>;
+  figure(tables: Tables, config: C): PlotlyFigure;
+  claims(tables: Tables, config: C): Claim[];
+}

@@ -1,0 +1,141 @@
+/**
+ * Part I: the central flow across architectures and learning rates, and EoS at two learning rates. Each run
+ * is GD and the central flow on one (MLP, η); GD's sharpness S rises to 2/η and hovers there, and the
+ * central flow's predicted loss L + tr X follows GD's time-averaged loss. The site uses ViTs, CNNs, ResNets,
+ * LSTMs and Mambas; here the variants are small MLPs (activation, depth, width) on the Gaussian data.
+ */
+import { claim } from "../../lab/claims";
+import { composeFigure, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
+import { sequentialColor } from "../../plot/style";
+import { concatTables, emptyTable, where } from "../../lab/tables";
+import { registerExperiment } from "../../lab/registry";
+import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
+import { runComparison, type ComparisonConfig } from "./compare";
+import { line, rawAndSmoothed } from "./figures";
+import { arrival, settledWindow, windowRatio } from "./measures";
+import type { TaskSpec } from "./setup";
+
+export interface VariantRun {
+  label: string;
+  task: TaskSpec;
+  lr: number;
+  steps: number;
+}
+
+export interface GdVariantsConfig {
+  runs: VariantRun[];
+  /** Runs drawn together in the "two learning rates" panel (indices into runs). */
+  twoRates: [number, number];
+  k: number;
+  chunk: number;
+  settle: number;
+  smooth: number;
+}
+
+const comparison = (r: VariantRun, c: GdVariantsConfig): ComparisonConfig => ({
+  task: r.task,
+  optimizer: { name: "gd", lr: r.lr },
+  steps: r.steps,
+  k: c.k,
+  processes: ["discrete", "central"],
+  output: null,
+  chunk: c.chunk,
+});
+
+async function run(c: GdVariantsConfig, ctx: RunContext): Promise<Tables> {
+  const parts: Table[] = [];
+  const withRun = (t: Table, i: number): Table => ({ run: t.step.map(() => i), ...t });
+  for (const [i, r] of c.runs.entries()) {
+    const cmp = await runComparison(comparison(r, c), ctx, r.label, (partial) => ctx.live({ steps: concatTables([...parts, withRun(partial, i)]) }));
+    cmp.task.dispose();
+    parts.push(withRun(cmp.table, i));
+  }
+  return { steps: parts.length ? concatTables(parts) : emptyTable(["run", "step"]) };
+}
+
+function figure(tables: Tables, c: GdVariantsConfig) {
+  const t = tables.steps;
+  const panels: Panel[] = [];
+  const [i0, i1] = c.twoRates;
+  panels.push(
+    eigenvaluePanel({
+      title: `(a) EoS at two learning rates: S (${c.runs[i0].label} / ${c.runs[i1].label})`,
+      yTitle: "sharpness S = λ_max(H)",
+      series: [i0, i1].flatMap((i, j) => [
+        ...line(where(t, { run: i }), "discrete_sharpness", { name: `GD η = ${c.runs[i].lr}`, color: sequentialColor(j, 3), group: `lr${i}` }),
+        ...line(where(t, { run: i }), "central_sharpness", { name: `central flow η = ${c.runs[i].lr}`, process: "central", group: `lr${i}`, showlegend: j === 0 }),
+      ]),
+      thresholds: [i0, i1].map((i) => ({ x: where(t, { run: i }).step, y: 2 / c.runs[i].lr, name: `2/η` })),
+    }),
+  );
+  c.runs.forEach((r, i) => {
+    const ti = where(t, { run: i });
+    if (ti.step.length === 0) return;
+    const a = Math.max(0, arrival(ti));
+    panels.push(
+      lossPanel({
+        title: `(${String.fromCharCode(98 + i)}) ${r.label}: loss`,
+        series: [
+          ...rawAndSmoothed(ti, "discrete_loss", { name: "GD", process: "discrete", smooth: c.smooth }),
+          ...line(ti, "central_loss_pred", { name: "central flow: predicted E[L]", process: "prediction", from: a }),
+          ...line(ti, "central_loss", { name: "central flow: L(w(t))", process: "central" }),
+        ],
+      }),
+    );
+  });
+  return composeFigure(panels, { cols: 3, title: "The central flow across MLP variants and learning rates" });
+}
+
+function claims(tables: Tables, c: GdVariantsConfig): Claim[] {
+  const t = tables.steps;
+  return c.runs.flatMap((r, i): Claim[] => {
+    const ti = where(t, { run: i });
+    const a = arrival(ti);
+    const w = settledWindow(ti, c.settle);
+    const locked = a < 0 ? NaN : Math.max(...ti.central_eig1.slice(a + 1).map((x) => Math.abs(x - 2)));
+    const id = `run${i + 1}`;
+    return [
+      claim(`${id}-locked`, `${r.label}: central flow's ηS within 1e-3 of 2 after arrival (step ${a}): max |ηS − 2|`, locked, "<=", 1e-3),
+      claim(`${id}-loss-prediction`, `${r.label}: mean GD loss / mean predicted from arrival + ${c.settle}: |ratio − 1|`, Math.abs(windowRatio(ti.discrete_loss, ti.central_loss_pred, w) - 1), "<=", 0.05),
+    ];
+  });
+}
+
+const MLP = (hidden: number[], activation: TaskSpec["activation"]): TaskSpec => ({ hidden, outputs: 1, activation, loss: "mse", data: { kind: "gaussian", n: 128, seed: 0 }, initSeed: 0 });
+
+export const cfGdVariants: Experiment<GdVariantsConfig> = registerExperiment<GdVariantsConfig>({
+  id: "central-flows-gd-variants",
+  quickClaims: "reported",
+  title: "The central flow across MLP variants and learning rates; EoS at two learning rates",
+  paper: "Cohen, Damian et al. 2024 (central flows), Part I: EoS at two learning rates; central flows across architectures (MLPs instead of ViT/CNN/ResNet/LSTM/Mamba)",
+  configs: {
+    quick: {
+      runs: [
+        { label: "swish 16-16, η=0.2", task: MLP([16, 16], "swish"), lr: 0.2, steps: 200 },
+        { label: "swish 16-16, η=0.25", task: MLP([16, 16], "swish"), lr: 0.25, steps: 200 },
+      ],
+      twoRates: [0, 1],
+      k: 2,
+      chunk: 25,
+      settle: 100,
+      smooth: 8,
+    },
+    full: {
+      runs: [
+        { label: "swish 16-16, η=0.15", task: MLP([16, 16], "swish"), lr: 0.15, steps: 800 },
+        { label: "swish 16-16, η=0.2", task: MLP([16, 16], "swish"), lr: 0.2, steps: 800 },
+        { label: "tanh 16-16, η=0.1", task: MLP([16, 16], "tanh"), lr: 0.1, steps: 800 },
+        { label: "swish 16-16-16, η=0.1", task: MLP([16, 16, 16], "swish"), lr: 0.1, steps: 800 },
+        { label: "gelu 32, η=0.2", task: MLP([32], "gelu"), lr: 0.2, steps: 800 },
+      ],
+      twoRates: [0, 1],
+      k: 3,
+      chunk: 25,
+      settle: 250,
+      smooth: 8,
+    },
+  },
+  run,
+  figure,
+  claims,
+});

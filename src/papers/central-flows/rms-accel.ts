@@ -1,0 +1,127 @@
+/**
+ * Part III: acceleration via regularization for RMSProp. From a point of the central flow at the edge, the
+ * ablated flow (ablated.ts) drops the implicit regularizer ½∇⟨Σ, H⟩ and keeps everything else: the edge is
+ * then held by the preconditioner alone (ν grows, the steps 1/Pᵢ shrink) instead of by moving to flatter
+ * regions. It ends at a higher loss with smaller steps: the regularizer is what lets RMSProp take large steps.
+ * Two learning rates, as on the site.
+ */
+import { claim } from "../../lab/claims";
+import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
+import { sequentialColor } from "../../plot/style";
+import { emptyTable, where, concatTables } from "../../lab/tables";
+import { registerExperiment } from "../../lab/registry";
+import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
+import { ablatedFlow, type AblatedResult } from "./ablated";
+import { runComparison } from "./compare";
+import { line } from "./figures";
+import { distance, postEdgeStart } from "./measures";
+import { GAUSSIAN_MLP, makeRule, type RateSweepConfig, taskLabel } from "./setup";
+import type { Trace } from "./trace";
+
+/** `startAfter`: the ablated flow starts from the central flow this many steps after its arrival at the edge. */
+export type RmsAccelConfig = RateSweepConfig;
+
+async function run(c: RmsAccelConfig, ctx: RunContext): Promise<Tables> {
+  const parts: Table[] = [];
+  const stack = (extra: Table | null): Table => concatTables(extra ? [...parts, extra] : parts);
+  for (const lr of c.lrs) {
+    const optimizer = { name: "rmsprop" as const, lr, beta2: c.beta2, eps: c.eps, biasCorrection: c.biasCorrection };
+    const cfg = { task: c.task, optimizer, steps: c.steps, k: c.k, processes: ["central" as const], output: null, chunk: c.chunk };
+    const cmp = await runComparison(cfg, ctx, `η = ${lr}`, (partial) => ctx.live({ steps: stack(rowsFor(lr, partial, null, null, c)) }));
+    const cen = cmp.traces.central as Trace;
+    const t0 = postEdgeStart(cmp.table, c.steps, c.startAfter);
+    let ablated: AblatedResult | null = null;
+    if (t0 < c.steps) {
+      const bar = ctx.progress(`η = ${lr}: ablated flow from step ${t0}`, c.steps - t0);
+      ablated = await ablatedFlow(cmp.task.derivatives(), makeRule(optimizer), cen.ws[t0], cen.states[t0], {
+        steps: c.steps - t0,
+        k: c.k,
+        chunk: c.chunk,
+        onChunk: async (rows) => {
+          bar.update(rows.length, `loss ${rows[rows.length - 1].loss.toPrecision(4)}`);
+          await ctx.live({ steps: stack(rowsFor(lr, cmp.table, { t0, result: { rows, ws: [], states: [], seconds: 0 } }, cen, c)) });
+        },
+      });
+      bar.finish();
+    }
+    parts.push(rowsFor(lr, cmp.table, ablated ? { t0, result: ablated } : null, cen, c));
+    cmp.task.dispose();
+  }
+  return { steps: parts.length ? stack(null) : emptyTable(["lr", "step"]) };
+}
+
+/** One η's rows: the central flow's loss, top eigenvalues and mean step; the ablated flow's from t0 on. */
+function rowsFor(lr: number, t: Table, ab: { t0: number; result: AblatedResult } | null, cen: Trace | null, c: RmsAccelConfig): Table {
+  const rule = makeRule({ name: "rmsprop", lr, beta2: c.beta2, eps: c.eps, biasCorrection: c.biasCorrection });
+  const out: Table = { lr: t.step.map(() => lr), step: t.step.slice(), central_loss: t.central_loss.slice(), central_loss_pred: t.central_loss_pred.slice() };
+  for (let i = 1; i <= c.k; i++) out[`central_eig${i}`] = t[`central_eig${i}`].slice();
+  out.central_mean_step = t.step.map((s) => {
+    const st = cen?.states[s];
+    if (!st) return NaN;
+    const P = rule.precond(st, st.nu.length);
+    return P.reduce((acc, p) => acc + 1 / p, 0) / P.length;
+  });
+  const row = (s: number) => (ab && s >= ab.t0 ? ab.result.rows[s - ab.t0] : undefined);
+  out.ablated_loss = t.step.map((s) => row(s)?.loss ?? NaN);
+  out.ablated_loss_pred = t.step.map((s) => row(s)?.loss_pred ?? NaN);
+  out.ablated_mean_step = t.step.map((s) => row(s)?.mean_step ?? NaN);
+  for (let i = 1; i <= c.k; i++) out[`ablated_eig${i}`] = t.step.map((s) => row(s)?.eigs[i - 1] ?? NaN);
+  out.ablated_to_central = t.step.map((s) => (ab && cen && s >= ab.t0 && ab.result.ws[s - ab.t0] ? distance(ab.result.ws[s - ab.t0], cen.ws[s]) : NaN));
+  out.central_travel = t.step.map((s) => (cen?.ws[s] ? distance(cen.ws[s], cen.ws[0]) : NaN));
+  return out;
+}
+
+function figure(tables: Tables, c: RmsAccelConfig) {
+  const t = tables.steps;
+  const panels: Panel[] = [];
+  c.lrs.forEach((lr, i) => {
+    const ti = where(t, { lr });
+    const letter = (j: number): string => String.fromCharCode(97 + 3 * i + j);
+    const eigs = (p: string, dash: "solid" | "dash"): Series[] =>
+      Array.from({ length: c.k }, (_, j) => line(ti, `${p}_eig${j + 1}`, { name: `${p === "central" ? "central" : "ablated"} λ${j + 1}`, color: sequentialColor(j, c.k + 1), dash, group: `${p}` })).flat();
+    panels.push(
+      lossPanel({
+        title: `(${letter(0)}) η = ${lr}: loss`,
+        series: [...line(ti, "central_loss", { name: "central flow", process: "central" }), ...line(ti, "ablated_loss", { name: "ablated flow (no regularizer)", process: "stable" })],
+      }),
+      curvesPanel({
+        title: `(${letter(1)}) η = ${lr}: mean step size meanᵢ 1/Pᵢ`,
+        yTitle: "mean 1/Pᵢ",
+        logY: true,
+        series: [...line(ti, "central_mean_step", { name: "central flow", process: "central" }), ...line(ti, "ablated_mean_step", { name: "ablated flow (no regularizer)", process: "stable" })],
+      }),
+      // y clipped at 3: the flow starts from ν₀ = g₀⊙², above the edge for a step or two.
+      eigenvaluePanel({ title: `(${letter(2)}) η = ${lr}: top effective eigenvalues (ablated dashed)`, series: [...eigs("central", "solid"), ...eigs("ablated", "dash")], thresholds: [{ x: ti.step, y: 2, name: "2" }], yRange: [0, 3] }),
+    );
+  });
+  return composeFigure(panels, { cols: 3, title: `RMSProp: acceleration via regularization (${taskLabel(c)}, β₂ = ${c.beta2})` });
+}
+
+function claims(tables: Tables, c: RmsAccelConfig): Claim[] {
+  const t = tables.steps;
+  const final = (lr: number, col: string): number => {
+    const ti = where(t, { lr });
+    return ti[col][ti.step.length - 1];
+  };
+  const slowdown = c.lrs.map((lr) => final(lr, "ablated_loss") / final(lr, "central_loss"));
+  const out = c.lrs.flatMap((lr, i): Claim[] => [
+    claim(`ablated-slower-${i + 1}`, `η = ${lr}: without the regularizer the flow ends at a higher loss: final L_ablated / L_central`, slowdown[i], ">", 1),
+    claim(`ablated-smaller-steps-${i + 1}`, `η = ${lr}: … holding the edge with a larger preconditioner: final mean 1/Pᵢ, ablated / central`, final(lr, "ablated_mean_step") / final(lr, "central_mean_step"), "<", 1),
+  ]);
+  out.push(claim("acceleration-grows-with-eta", `the loss penalty of dropping the regularizer grows with η (${slowdown.map((x) => x.toFixed(3)).join(", ")}): pairs out of order`, slowdown.slice(1).filter((x, i) => !(x > slowdown[i])).length, "<=", 0));
+  return out;
+}
+
+export const cfRmsAccel: Experiment<RmsAccelConfig> = registerExperiment<RmsAccelConfig>({
+  id: "central-flows-rmsprop-accel",
+  quickClaims: "reported",
+  title: "RMSProp: acceleration via regularization (central flow vs the flow without its implicit regularizer, two learning rates)",
+  paper: "Cohen, Damian et al. 2024 (central flows), Part III: acceleration via regularization",
+  configs: {
+    quick: { task: GAUSSIAN_MLP, lrs: [3e-3, 6e-3], beta2: 0.99, eps: 1e-8, biasCorrection: true, steps: 150, k: 3, chunk: 25, startAfter: 20 },
+    full: { task: GAUSSIAN_MLP, lrs: [2e-3, 5e-3], beta2: 0.99, eps: 1e-8, biasCorrection: true, steps: 600, k: 3, chunk: 25, startAfter: 50 },
+  },
+  run,
+  figure,
+  claims,
+});

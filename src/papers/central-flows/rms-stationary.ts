@@ -1,0 +1,164 @@
+/**
+ * Part III: RMSProp's ν converges to the stationary ν̄(w) (central-flows.md §5). At a few checkpoints of the
+ * central flow the weights are frozen and the ν-flow is integrated to its fixed point ν̄(w) (nu-flow.ts), from
+ * two starts: the flow's own ν(t), and ν = g⊙² (what ν would be without the oscillation). Both reach the same
+ * ν̄. Along the trajectory the central flow's (and the optimizer's) ν(t) approaches ν̄(w(t)): after the EMA's
+ * memory of the early, larger gradients has faded, RMSProp's preconditioner is a function of the current
+ * weights alone — the one that keeps the effective eigenvalues at 2 where the gradient alone would not.
+ */
+import type { Vec } from "../../autodiff/derivatives";
+import { claim } from "../../lab/claims";
+import { composeFigure, curvesPanel, type Panel, type Series } from "../../plot/panels";
+import { sequentialColor } from "../../plot/style";
+import { emptyTable, pushRow, where } from "../../lab/tables";
+import { registerExperiment } from "../../lab/registry";
+import type { Claim, Experiment, RunContext, Tables } from "../../lab/types";
+import { runComparison, type ComparisonConfig } from "./compare";
+import { arrival, cosine, distance, norm } from "./measures";
+import { frozenNuFlow } from "./nu-flow";
+import { makeRule, GAUSSIAN_MLP, taskLabel } from "./setup";
+import type { Trace } from "./trace";
+
+export interface RmsStationaryConfig extends ComparisonConfig {
+  /** Checkpoints, in steps after the central flow's arrival at the edge. */
+  checkpoints: number[];
+  /** Euler steps of the frozen ν-flow and their length (in optimizer steps). */
+  iterations: number;
+  dt: number;
+}
+
+const STARTS = ["central flow's ν(t)", "g⊙² (no oscillation)"] as const;
+
+async function run(c: RmsStationaryConfig, ctx: RunContext): Promise<Tables> {
+  const cmp = await runComparison(c, ctx, "RMSProp", (steps) => ctx.live({ steps }));
+  const dis = cmp.traces.discrete as Trace;
+  const cen = cmp.traces.central as Trace;
+  const rule = makeRule(c.optimizer);
+  const a = arrival(cmp.table);
+  const at = c.checkpoints.map((d) => a + d).filter((s) => a >= 0 && s < cen.rows.length);
+  const checkpoints = emptyTable(["step", "cos_central", "rel_central", "cos_optimizer", "rel_optimizer", "cos_g2", "starts_gap", "top_eig", "hvps"]);
+  const convergence = emptyTable(["step", "start", "iteration", "cos_to_nubar"]);
+  const coords = emptyTable(["coordinate", "nu_bar", "nu_central", "nu_optimizer", "g2"]);
+  const bar = ctx.progress("frozen-w ν-flows", at.length * STARTS.length);
+  for (const [i, s] of at.entries()) {
+    const D = cmp.task.derivatives();
+    const w = cen.ws[s];
+    const g2 = D.lossAndGrad(w).grad.map((x) => x * x);
+    const state = cen.states[s];
+    // ν̄ from below (g⊙²: the edge coordinates rise to it in a few steps), then from the flow's ν(t), whose
+    // coordinates above ν̄ can only decay at the EMA's rate.
+    const opts = { iterations: c.iterations, dt: c.dt, k: c.k };
+    const fromGradient = frozenNuFlow(D, w, rule, { ...state, nu: g2 }, opts);
+    bar.update(i * STARTS.length + 1, `step ${s}: from ${STARTS[1]}`);
+    const nuBar = fromGradient.nu;
+    const fromFlow = frozenNuFlow(D, w, rule, state, { ...opts, reference: nuBar });
+    bar.update(i * STARTS.length + 2, `step ${s}: from ${STARTS[0]}`);
+    const runs = [fromFlow, fromGradient];
+    runs.forEach((r, j) => r.history.forEach((h) => pushRow(convergence, { step: s, start: j, iteration: h.iteration, cos_to_nubar: h.cosToFinal })));
+    const rel = (v: Vec): number => distance(v, nuBar) / norm(nuBar);
+    pushRow(checkpoints, {
+      step: s,
+      cos_central: cosine(state.nu, nuBar),
+      rel_central: rel(state.nu),
+      cos_optimizer: cosine(dis.states[s].nu, nuBar),
+      rel_optimizer: rel(dis.states[s].nu),
+      cos_g2: cosine(g2, nuBar),
+      starts_gap: rel(fromFlow.nu),
+      top_eig: fromGradient.history[fromGradient.history.length - 1].top,
+      hvps: runs[0].hvps + runs[1].hvps,
+    });
+    if (i === at.length - 1) nuBar.forEach((v, p) => pushRow(coords, { coordinate: p, nu_bar: v, nu_central: state.nu[p], nu_optimizer: dis.states[s].nu[p], g2: g2[p] }));
+    await ctx.live({ steps: cmp.table, checkpoints, convergence, coords });
+  }
+  bar.finish();
+  cmp.task.dispose();
+  return { steps: cmp.table, checkpoints, convergence, coords };
+}
+
+function figure(tables: Tables, c: RmsStationaryConfig) {
+  const k = tables.checkpoints;
+  const cv = tables.convergence;
+  const co = tables.coords;
+  const steps = k ? [...new Set(k.step)] : [];
+  const panels: Panel[] = [];
+  if (k) {
+    panels.push(
+      curvesPanel({
+        title: "(a) cos∠(ν, ν̄(w)) along the trajectory",
+        xTitle: "step",
+        yTitle: "cosine similarity",
+        series: [
+          { name: "central flow ν(t)", x: k.step, y: k.cos_central, process: "central", mode: "lines+markers" },
+          { name: "RMSProp ν_t", x: k.step, y: k.cos_optimizer, process: "discrete", mode: "lines+markers" },
+          { name: "g⊙² (no oscillation)", x: k.step, y: k.cos_g2, process: "stable", mode: "lines+markers" },
+        ],
+      }),
+    );
+  }
+  if (cv) {
+    panels.push(
+      curvesPanel({
+        title: "(b) frozen-w ν-flow: convergence to ν̄",
+        xTitle: `iteration (dt = ${c.dt} steps)`,
+        yTitle: "1 − cos∠(ν, ν̄)",
+        logY: true,
+        series: steps.flatMap((s, i): Series[] =>
+          STARTS.map((name, j) => {
+            const r = where(cv, { step: s, start: j });
+            return { name: `step ${s}, from ${name}`, x: r.iteration, y: r.cos_to_nubar.map((x) => Math.max(1 - x, 1e-16)), color: sequentialColor(i, steps.length + 1), dash: j === 0 ? "solid" : "dash" };
+          }),
+        ),
+      }),
+    );
+  }
+  if (co) {
+    const f = co.nu_bar.filter((v) => v > 0);
+    const diag: Series = { name: "y = x", x: [Math.min(...f), Math.max(...f)], y: [Math.min(...f), Math.max(...f)], color: "#999999", dash: "dash" };
+    panels.push(
+      curvesPanel({
+        title: `(c) coordinates at step ${steps[steps.length - 1] ?? ""}: ν vs ν̄`,
+        xTitle: "ν̄ᵢ(w)",
+        yTitle: "νᵢ",
+        logX: true,
+        logY: true,
+        series: [
+          { name: "central flow νᵢ", x: co.nu_bar, y: co.nu_central, mode: "markers", process: "central" },
+          { name: "gᵢ² ", x: co.nu_bar, y: co.g2, mode: "markers", process: "stable", opacity: 0.5 },
+          diag,
+        ],
+      }),
+    );
+  }
+  return composeFigure(panels.length ? panels : [curvesPanel({ title: "running…", series: [] })], { cols: 3, title: `RMSProp's ν approaches the stationary ν̄(w) (${taskLabel(c)}, η = ${c.optimizer.lr})` });
+}
+
+function claims(tables: Tables, c: RmsStationaryConfig): Claim[] {
+  const k = tables.checkpoints;
+  const max = (xs: number[]): number => (xs.length ? Math.max(...xs) : NaN);
+  const at = `checkpoints ${k.step.join(", ")}`;
+  return [
+    claim("unique-fixed-point", `the frozen ν-flow reaches the same ν̄ from ν(t) and from g⊙² (${c.iterations}×dt=${c.dt}): max ‖ν̄₁ − ν̄₂‖/‖ν̄₁‖`, max(k.starts_gap), "<=", 1e-2),
+    claim("fixed-point-at-edge", "at ν̄ the top effective eigenvalue is 2: max |λ₁ − 2|", max(k.top_eig.map((x) => Math.abs(x - 2))), "<=", 1e-2),
+    claim("central-nu-converges", `${at}: the central flow's ν(t) approaches ν̄(w(t)): cos∠ at the last checkpoint`, k.cos_central[k.cos_central.length - 1], ">=", 0.95),
+    claim("central-nu-converges-monotone", "… and cos∠(ν(t), ν̄(w(t))) grows from checkpoint to checkpoint: decreases", k.cos_central.slice(1).filter((x, i) => !(x > k.cos_central[i])).length, "<=", 0),
+    claim("optimizer-nu-converges", `${at}: RMSProp's own ν_t: cos∠(ν_t, ν̄(w(t))) at the last checkpoint`, k.cos_optimizer[k.cos_optimizer.length - 1], ">=", 0.95),
+    claim("not-the-gradient", `ν̄ is not g⊙² (the oscillation's share grows along the run): cos∠(g⊙², ν̄) at the last checkpoint`, k.cos_g2[k.cos_g2.length - 1], "<=", 0.9),
+  ];
+}
+
+const RMSPROP = { name: "rmsprop" as const, lr: 1e-3, beta2: 0.99, eps: 1e-8, biasCorrection: true };
+const BASE = { task: GAUSSIAN_MLP, k: 4, processes: ["discrete" as const, "central" as const], output: null, chunk: 25 };
+
+export const cfRmsStationary: Experiment<RmsStationaryConfig> = registerExperiment<RmsStationaryConfig>({
+  id: "central-flows-rmsprop-stationary",
+  quickClaims: "reported",
+  title: "RMSProp: ν converges to the stationary ν̄(w) (frozen-w ν-flow at checkpoints: cosine similarity and coordinates)",
+  paper: "Cohen, Damian et al. 2024 (central flows), Part III: convergence of ν to the stationary ν̄",
+  configs: {
+    quick: { ...BASE, optimizer: { ...RMSPROP, lr: 2e-3 }, steps: 150, checkpoints: [20, 45], iterations: 50, dt: 10 },
+    full: { ...BASE, optimizer: RMSPROP, steps: 600, checkpoints: [50, 150, 250], iterations: 100, dt: 10 },
+  },
+  run,
+  figure,
+  claims,
+});

