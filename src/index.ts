@@ -5,6 +5,7 @@
 export { initBackend, backendInfo, tf, type BackendInfo, type BackendName } from "./backend";
 export { Progress, setProgressSink, formatProgress, type ProgressEvent, type ProgressSink } from "./progress";
 export { Rng } from "./random";
+export { CancelledError, throwIfCancelled, isCancelled } from "./cancel";
 export { VERSION } from "./version";
 export * from "./lab";
 import "./papers"; // registers every experiment
