@@ -12,3 +12,4 @@ export { claim, formatClaimsTable, type ClaimRow } from "./claims";
 export { updateManifest, updateReport, gitCommit, type Manifest, type ManifestEntry, type Report } from "./manifest";
 export { canonicalJson, hashOf, sha256 } from "./hash";
 export { galleryMarkdown, writeGallery } from "./gallery";
+export { trackRun, interruptActiveRuns, activeRunCount, type TrackedRun } from "./interrupt";
