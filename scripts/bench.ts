@@ -13,7 +13,7 @@ import { tfDerivatives, type Derivatives, type Vec } from "../src/autodiff/deriv
 import { effectiveHessian, topEigs } from "../src/curvature";
 import { gaussianRegression } from "../src/data/synthetic";
 import { loadMnist } from "../src/data/mnist";
-import { norm } from "../src/linalg/dense";
+import { norm } from "../src/linalg/vec";
 import { initParams } from "../src/models/init";
 import { mlp, type MlpSpec } from "../src/models/mlp";
 import type { LossName } from "../src/models/losses";

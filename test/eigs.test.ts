@@ -4,7 +4,8 @@ import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from "ml-
 import { setup } from "./helpers";
 import { tfDerivatives, type Derivatives, type Vec } from "../src/autodiff/derivatives";
 import { denseOperator, effectiveHessian, pairIndex, thirdPairs, topEigs } from "../src/curvature";
-import { dot, norm, symEig } from "../src/linalg/dense";
+import { symEig } from "../src/linalg/dense";
+import { dot, norm } from "../src/linalg/vec";
 import type { Activation } from "../src/models/activations";
 import { initParams, randomOrthogonal } from "../src/models/init";
 import { mlp } from "../src/models/mlp";

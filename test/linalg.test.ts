@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { axpy, combine, dot, gram, norm, orthonormalize, symEig } from "../src/linalg/dense";
+import { combine, gram, orthonormalize, symEig } from "../src/linalg/dense";
+import { axpy, dot, norm } from "../src/linalg/vec";
 import { Rng } from "../src/random";
 
 const v = (...xs: number[]): Float64Array => Float64Array.from(xs);

@@ -5,7 +5,7 @@ import { setup } from "./helpers";
 import { tfDerivatives } from "../src/autodiff/derivatives";
 import { EigenTracker } from "../src/flows/tracker";
 import { quadratic } from "../src/models/toy";
-import { dot } from "../src/linalg/dense";
+import { dot } from "../src/linalg/vec";
 
 before(setup);
 

@@ -14,8 +14,8 @@
  * only to the new directions W. The guard vectors make the k-th eigenvalue converge at a rate set by the
  * gap to λ_{m+1} rather than λ_{k+1}, which matters for clusters (eigenvalues locked at the edge of stability).
  */
-import type { Vec } from "../autodiff/derivatives";
-import { combine, dot, norm, orthonormalize, symEig } from "../linalg/dense";
+import { combine, orthonormalize, symEig } from "../linalg/dense";
+import { dot, norm, type Vec } from "../linalg/vec";
 import { Rng } from "../random";
 import type { SymOperator } from "./operator";
 

@@ -12,7 +12,7 @@
  * Rows report L and the eigenvalues at the first substep of each unit step and tr X averaged over substeps.
  */
 import type { Vec } from "../autodiff/derivatives";
-import { dot } from "../linalg/dense";
+import { dot } from "../linalg/vec";
 import type { OptState, UpdateRule } from "../optim/rule";
 import { solveSdcp } from "./sdcp";
 import { eulerState } from "./state";

@@ -6,17 +6,12 @@
  * RK4 is exact (to rounding) for a constant field, which is what makes "GD = gradient flow inside a corridor"
  * checkable to float precision.
  */
-export type Vec = Float64Array;
+import { addScaled, type Vec } from "../linalg/vec";
+
+export type { Vec };
 
 /** The right-hand side f(y) of dy/dt = f(y). */
 export type VectorField = (y: Vec) => Vec;
-
-/** y + a·x as a new vector. */
-function addScaled(y: Vec, a: number, x: Vec): Vec {
-  const out = new Float64Array(y.length);
-  for (let i = 0; i < y.length; i++) out[i] = y[i] + a * x[i];
-  return out;
-}
 
 export function eulerStep(f: VectorField, y: Vec, dt: number): Vec {
   return addScaled(y, dt, f(y));

@@ -31,6 +31,7 @@
  * an optimum beyond maxNorm; a caller with a natural bound on X (e.g. σ² ≪ ‖w‖²) should pass it.
  */
 import { solvePsd, spectralFunction, symmetricEigen, type SymmetricEigen } from "../linalg/psd";
+import { dot, norm } from "../linalg/vec";
 
 export type SdcpStatus =
   | "solved"
@@ -345,15 +346,15 @@ function rayTest(p: Reduced, maxNorm: number): RayTest | null {
   return (x) => {
     const inNull = new Float64Array(p.m);
     for (const u of nearNull) {
-      const c = dotv(u, x);
+      const c = dot(u, x);
       for (let d = 0; d < p.m; d++) inNull[d] += c * u[d];
     }
     const D = projectSvec(inNull, p.k);
     const size = norm(D);
     if (size === 0) return null;
     const unit = scaledTo(D, 1 / size);
-    const slope = dotv(p.a, unit);
-    return slope < 0 && dotv(unit, applyQ(p, unit)) <= Math.max(-slope / maxNorm, NULL_RCOND * p.L) ? unit : null;
+    const slope = dot(p.a, unit);
+    return slope < 0 && dot(unit, applyQ(p, unit)) <= Math.max(-slope / maxNorm, NULL_RCOND * p.L) ? unit : null;
   };
 }
 
@@ -419,14 +420,14 @@ function newton(p: Reduced, x0: Float64Array, tol: number, maxSteps: number, max
         omega.push(li > 0 && lj > 0 ? 1 : li <= 0 && lj <= 0 ? 0 : (Math.max(li, 0) - Math.max(lj, 0)) / (li - lj));
       }
     }
-    const g = basis.map((t) => dotv(t, N));
+    const g = basis.map((t) => dot(t, N));
     const active = omega.flatMap((o, c) => (o > 0 ? [c] : []));
     const n = active.length;
     const qBasis = active.map((c) => applyQ(p, basis[c])); // Q T₊
     const sys = new Float64Array(n * n);
     const rhs = new Float64Array(n);
     active.forEach((c, r) => {
-      for (let s = 0; s < n; s++) sys[r * n + s] = dotv(basis[c], qBasis[s]);
+      for (let s = 0; s < n; s++) sys[r * n + s] = dot(basis[c], qBasis[s]);
       sys[r * n + r] += (1 - omega[c]) / (sigma * omega[c]);
       rhs[r] = -g[c] / sigma;
     });
@@ -434,7 +435,7 @@ function newton(p: Reduced, x0: Float64Array, tol: number, maxSteps: number, max
     const v = g.map((gc, c) => {
       if (omega[c] > 0) return 0;
       let coupling = 0;
-      for (let s = 0; s < n; s++) coupling += dotv(basis[c], qBasis[s]) * w[s];
+      for (let s = 0; s < n; s++) coupling += dot(basis[c], qBasis[s]) * w[s];
       return -(gc + sigma * coupling);
     });
     active.forEach((c, r) => (v[c] = w[r] / omega[c]));
@@ -471,7 +472,7 @@ function report(p: Reduced, x: Float64Array, status: SdcpStatus, iterations: num
     X: toMatrix(x, k),
     status,
     iterations,
-    complementarity: xNorm === 0 ? 0 : Math.abs(dotv(x, z)) / (xNorm * zScale),
+    complementarity: xNorm === 0 ? 0 : Math.abs(dot(x, z)) / (xNorm * zScale),
     dualInfeasibility: zScale === 0 ? 0 : Math.max(0, -minZ) / zScale,
     primalInfeasibility: xNorm === 0 ? 0 : Math.max(0, -minX) / Math.max(xNorm, p.L > 0 ? p.aNorm / p.L : 0),
     asymmetry: p.asymmetry,
@@ -536,15 +537,6 @@ function outer(v: Float64Array): Float64Array {
   return toSvecFlat(flat, k);
 }
 
-function dotv(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-function norm(a: ArrayLike<number>): number {
-  return Math.sqrt(dotv(a, a));
-}
 
 function scaledTo(a: Float64Array, s: number): Float64Array {
   return a.map((v) => v * s);

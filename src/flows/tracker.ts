@@ -11,7 +11,7 @@
 import type { Derivatives, Vec } from "../autodiff/derivatives";
 import { effectiveHessian } from "../curvature/operator";
 import { topEigs } from "../curvature/eigs";
-import { dot } from "../linalg/dense";
+import { dot } from "../linalg/vec";
 
 export interface TrackerOptions {
   /** Pairs reported (the k of the problem). */

@@ -7,36 +7,8 @@
  * orthonormalizes in the Euclidean (M = undefined) or a preconditioner's metric (Uᵀ P U = I).
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
+import { axpy, dot, norm, type Vec } from "./vec";
 
-export type Vec = Float64Array;
-
-/** ⟨a, b⟩, or ⟨a, b⟩_M = Σ M_i a_i b_i when a weight M is given. */
-export function dot(a: Vec, b: Vec, weight?: Float64Array): number {
-  if (a.length !== b.length) throw new Error(`dot: lengths ${a.length} and ${b.length} differ`);
-  let s = 0;
-  if (weight) for (let i = 0; i < a.length; i++) s += weight[i] * a[i] * b[i];
-  else for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-/** ‖a‖ (weighted: √⟨a, a⟩_M). */
-export function norm(a: Vec, weight?: Float64Array): number {
-  return Math.sqrt(dot(a, a, weight));
-}
-
-/** y ← y + α x, in place; returns y. */
-export function axpy(alpha: number, x: Vec, y: Vec): Vec {
-  if (x.length !== y.length) throw new Error(`axpy: lengths ${x.length} and ${y.length} differ`);
-  for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
-  return y;
-}
-
-/** α x as a new vector. */
-export function scaled(alpha: number, x: Vec): Vec {
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = alpha * x[i];
-  return out;
-}
 
 /** Σ_j c_j v_j for a block v [m][dim] and coefficients c [m]. */
 export function combine(vs: Vec[], c: ArrayLike<number>, dim = vs[0]?.length ?? 0): Vec {

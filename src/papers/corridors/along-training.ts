@@ -13,7 +13,7 @@
 import { tfDerivatives, type Vec } from "../../autodiff/derivatives";
 import { topEigs } from "../../curvature/eigs";
 import { effectiveHessian } from "../../curvature/operator";
-import { dot, norm } from "../../linalg/dense";
+import { dot, norm } from "../../linalg/vec";
 import type { Objective } from "../../models/objective";
 
 export interface AlongOptions {
