@@ -3,9 +3,11 @@
  *   lossAndGrad(w)           L(w), ∇L(w)
  *   gradMany(ws)             ∇L at many points (an ensemble)
  *   hvp(w, vs)               H(w) v_i for all i                 (reverse-over-reverse)
+ *   gradAndHvp(w, vs)        L(w), ∇L(w) and H(w) v_i in one call (one graph, one read-back)
  *   third(w, us, vs)         ∇_w (u_iᵀ H(w) v_i) for all pairs  (three nested reverse passes)
  * The batch rides on the objective's leading ensemble dimension: the point w is repeated once per vector,
  * so one forward/backward computes every vector. Host vectors are float64; tfjs computes in float32.
+ * The float64 engine for MLP objectives (autodiff/f64) implements the same interface; autodiff/select picks one.
  */
 import { tf } from "../backend";
 import type { Objective } from "../models/objective";
@@ -26,14 +28,25 @@ export function newCounters(): Counters {
   return { losses: 0, gradients: 0, hvps: 0, thirds: 0, calls: 0 };
 }
 
+export type EngineName = "f64" | "tfjs";
+export type Dtype = "float64" | "float32";
+
 export interface Derivatives {
   readonly dim: number;
   readonly counters: Counters;
+  /** Which engine computes, and in which precision. */
+  readonly engine: EngineName;
+  readonly dtype: Dtype;
   loss(w: Vec): number;
   lossMany(ws: Vec[]): Float64Array;
   lossAndGrad(w: Vec): { loss: number; grad: Vec };
   gradMany(ws: Vec[]): { losses: Float64Array; grads: Vec[] };
   hvp(w: Vec, vs: Vec[]): Vec[];
+  /**
+   * Loss, gradient and H(w) v_i at one point in one call (counts one gradient, vs.length HVPs, one call): for a
+   * step that needs both, this shares the forward/backward pass that separate lossAndGrad + hvp calls repeat.
+   */
+  gradAndHvp(w: Vec, vs: Vec[]): { loss: number; grad: Vec; hvps: Vec[] };
   third(w: Vec, us: Vec[], vs: Vec[]): Vec[];
 }
 
@@ -98,9 +111,50 @@ export function tfDerivatives(objective: Objective): Derivatives {
     (kept as tf.Tensor1D | null)?.dispose();
     return { losses: Float64Array.from(lossFlat), grads: rows(gradFlat, ws.length, dim) };
   };
+  const gradAndHvp = (w: Vec, vs: Vec[]): { loss: number; grad: Vec; hvps: Vec[] } => {
+    if (vs.length === 0) {
+      const { losses, grads } = gradMany([w]);
+      return { loss: losses[0], grad: grads[0], hvps: [] };
+    }
+    counters.gradients++;
+    counters.hvps += vs.length;
+    counters.calls++;
+    const k = vs.length;
+    let keptLoss: tf.Tensor1D | null = null;
+    let keptGrad: tf.Tensor2D | null = null;
+    const flat = tf.tidy(() => {
+      const V = tf.tensor2d(stack(vs, dim, "vs"), [k, dim]);
+      // The HVP graph of hvpRows, keeping the inner pass's losses and gradient rows (all rows are at w).
+      const inner = (Z: tf.Tensor2D): tf.Tensor2D =>
+        connected(
+          grad2d((Y) => {
+            const values = objective.values(Y);
+            keptLoss = tf.keep(values);
+            return tf.sum(values);
+          })(Z),
+          Z,
+        );
+      const H = grad2d((Z) => {
+        const G = inner(Z);
+        keptGrad = tf.keep(G);
+        return tf.sum(tf.mul(G, V));
+      })(repeated(w, k));
+      return H.dataSync() as Float32Array;
+    });
+    const lossRow = keptLoss as tf.Tensor1D | null;
+    const gradRows = keptGrad as tf.Tensor2D | null;
+    const loss = lossRow ? lossRow.dataSync()[0] : NaN;
+    const grad = gradRows ? Float64Array.from((gradRows.dataSync() as Float32Array).subarray(0, dim)) : new Float64Array(dim);
+    lossRow?.dispose();
+    gradRows?.dispose();
+    return { loss, grad, hvps: rows(flat, k, dim) };
+  };
   return {
     dim,
     counters,
+    engine: "tfjs",
+    dtype: "float32",
+    gradAndHvp,
     loss: (w) => lossMany([w])[0],
     lossMany,
     lossAndGrad: (w) => {

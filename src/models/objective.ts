@@ -4,7 +4,7 @@
  */
 import { tf } from "../backend";
 import { lossBatch, type LossName } from "./losses";
-import type { Mlp } from "./mlp";
+import type { Mlp, MlpSpec } from "./mlp";
 
 export interface Objective {
   /** Number of parameters P. */
@@ -13,6 +13,18 @@ export interface Objective {
   values(W: tf.Tensor2D): tf.Tensor1D;
   /** Releases tensors the objective holds (data). */
   dispose?(): void;
+  /**
+   * Set when the objective is the training loss of an MLP on a fixed data set (supervisedObjective), so that
+   * a derivative engine specialised to MLPs (autodiff/f64) can compute it without tfjs.
+   */
+  readonly supervised?: SupervisedMlp;
+}
+
+/** A plain description of `loss(model(X), Y)`: everything needed to evaluate it without tensors. */
+export interface SupervisedMlp {
+  readonly model: MlpSpec;
+  readonly loss: LossName;
+  readonly data: Dataset;
 }
 
 export interface Dataset {
@@ -35,6 +47,7 @@ export function supervisedObjective(model: Mlp, loss: LossName, data: Dataset): 
   return {
     dim: model.numParams,
     values: (W) => lossBatch(loss, model.forward(W, X), Y),
+    supervised: { model: { ...model.spec, widths: [...model.spec.widths] }, loss, data },
     dispose: () => {
       X.dispose();
       Y.dispose();
