@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { setup } from "./helpers";
 import { tfDerivatives } from "../src/autodiff/derivatives";
 import { main } from "../src/cli/eigs";
-import { loadProblem, problemObjective, saveProblem, type OptimizerSpec } from "../src/data/problem";
+import { loadProblem, problemObjective, saveProblem, type OptimizerJson } from "../src/data/problem";
 import { EXAMPLE_PROBLEM as EXAMPLE } from "./reference";
 import { symEig } from "../src/linalg/dense";
 
@@ -67,7 +67,7 @@ test("a bad problem directory is the loader's error naming file and field, exit 
 });
 
 /** The example problem with another optimizer, saved to a temp dir. */
-function withOptimizer(name: string, optimizer: OptimizerSpec): string {
+function withOptimizer(name: string, optimizer: OptimizerJson): string {
   const p = loadProblem(EXAMPLE);
   const dir = join(tmp, name);
   saveProblem(dir, { ...p, spec: { ...p.spec, optimizer } });

@@ -81,7 +81,9 @@ test("broken problem.json: each error names the file and the field", () => {
   rejects(brokenCopy((d) => editJson(d, (j) => (j.optimizer.momentum = 0.9))), "problem.json", /unknown field "optimizer\.momentum"/);
   rejects(brokenCopy((d) => editJson(d, (j) => ((j as Record<string, unknown>).seed = 1))), "problem.json", /unknown field "seed"/);
   rejects(brokenCopy((d) => editJson(d, (j) => (j.model.activation = "sigmoid"))), "problem.json", /"model\.activation" must be one of swish, tanh, relu, gelu, gelu_tanh, identity/);
-  rejects(brokenCopy((d) => editJson(d, (j) => (j.optimizer.lr = -1))), "problem.json", /"optimizer\.lr" must be a positive number; got -1/);
+  rejects(brokenCopy((d) => editJson(d, (j) => (j.optimizer.lr = -1))), "problem.json", /"optimizer\.lr" must be a finite number > 0, got -1/);
+  // lr: 1e400 parses to Infinity: the message says so (JSON.stringify would say null).
+  rejects(brokenCopy((d) => writeFileSync(join(d, "problem.json"), readFileSync(join(d, "problem.json"), "utf8").replace(/"lr":\s*[0-9.e+-]+/, '"lr": 1e400'))), "problem.json", /"optimizer\.lr" must be a finite number > 0, got Infinity/);
   rejects(brokenCopy((d) => editJson(d, (j) => (j.optimizer.name = "adam"))), "problem.json", /"optimizer\.name" must be one of gd, rmsprop/);
   rejects(brokenCopy((d) => editJson(d, (j) => (j.model.widths = [6, 12.5, 1] as unknown as Record<string, unknown>))), "problem.json", /"model\.widths\[1\]"/);
   rejects(brokenCopy((d) => writeFileSync(join(d, "problem.json"), "{")), "problem.json", /not valid JSON/);
@@ -115,7 +117,10 @@ test("parseProblemSpec uses the given file name and validates rmsprop fields", (
     k: 1,
   };
   assert.deepEqual(parseProblemSpec(spec, "x.json"), spec);
-  assert.throws(() => parseProblemSpec({ ...spec, optimizer: { ...spec.optimizer, beta2: 1 } }, "x.json"), /^Error: x\.json: field "optimizer\.beta2" must be in \[0, 1\)/);
+  assert.throws(() => parseProblemSpec({ ...spec, optimizer: { ...spec.optimizer, beta2: 1 } }, "x.json"), /^Error: x\.json: field "optimizer\.beta2" must be in \(0, 1\), got 1/);
+  // β₂ = 0 fails here as it fails rmsprop() and every other spec (one validator, src/optim/spec.ts).
+  assert.throws(() => parseProblemSpec({ ...spec, optimizer: { ...spec.optimizer, beta2: 0 } }, "x.json"), /^Error: x\.json: field "optimizer\.beta2" must be in \(0, 1\), got 0/);
+  assert.throws(() => parseProblemSpec({ ...spec, optimizer: { ...spec.optimizer, eps: -1 } }, "x.json"), /^Error: x\.json: field "optimizer\.eps" must be a finite number ≥ 0, got -1/);
   assert.throws(() => parseProblemSpec({ ...spec, optimizer: { name: "rmsprop", lr: 0.1 } }, "x.json"), /x\.json: missing field "optimizer\.beta2"/);
   assert.throws(() => parseProblemSpec({ ...spec, loss: "l1" }, "x.json"), /x\.json: field "loss" must be one of mse/);
   assert.throws(() => parseProblemSpec({ ...spec, k: 0 }, "x.json"), /x\.json: field "k" must be an integer ≥ 1/);

@@ -3,7 +3,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { setup } from "./helpers";
 import { tfDerivatives } from "../src/autodiff/derivatives";
-import { EigenTracker } from "../src/flows/tracker";
+import { EigenTracker } from "../src/curvature/tracker";
 import { quadratic } from "../src/models/toy";
 import { dot } from "../src/linalg/vec";
 

@@ -9,8 +9,8 @@
 import { initBackend } from "../backend";
 import { tfDerivatives } from "../autodiff/derivatives";
 import { effectiveHessian, topEigs } from "../curvature";
-import { loadProblem, problemObjective, type OptimizerSpec } from "../data/problem";
-import { gd, rmsprop, type UpdateRule } from "../optim";
+import { loadProblem, optimizerSpecOf, problemObjective } from "../data/problem";
+import { ruleFromSpec } from "../optim/spec";
 import { parseFlags, UsageError, type FlagSpec } from "./args";
 
 export const spec: Record<string, FlagSpec> = {
@@ -21,26 +21,21 @@ export const spec: Record<string, FlagSpec> = {
 };
 export const summary = "top-k effective Hessian eigenvalues at a problem's w0";
 
-/** The update rule a problem's optimizer field describes. */
-export function ruleOf(o: OptimizerSpec): UpdateRule {
-  if (o.name === "gd") return gd(o.lr);
-  return rmsprop({ lr: o.lr, beta2: o.beta2, eps: o.eps, biasCorrection: o.bias_correction, scalar: o.scalar });
-}
-
 export async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, spec);
   const problem = loadProblem(flags.problem as string);
   const k = (flags.k as number | undefined) ?? problem.spec.k;
-  if (k < 1) throw new UsageError(`--k must be at least 1, got ${k}`);
+  const dim = problem.w0.length;
+  if (!(Number.isInteger(k) && k >= 1 && k <= dim)) throw new UsageError(`--k must be an integer in [1, ${dim}] (the number of parameters), got ${k}`);
   const tol = flags.tol as number | undefined;
-  if (tol !== undefined && !(tol > 0)) throw new UsageError(`--tol must be positive, got ${tol}`);
+  if (tol !== undefined && !(tol > 0 && tol < 1)) throw new UsageError(`--tol must be in (0, 1), got ${tol}`);
+  const rule = ruleFromSpec(optimizerSpecOf(problem.spec.optimizer));
   await initBackend();
 
   const objective = problemObjective(problem);
   try {
     const D = tfDerivatives(objective);
     const w0 = problem.w0;
-    const rule = ruleOf(problem.spec.optimizer);
     const state = rule.updateState(rule.init(D.dim), D.lossAndGrad(w0).grad);
     const P = rule.precond(state, D.dim);
     const r = topEigs(effectiveHessian(D, w0, P), { k, tol });

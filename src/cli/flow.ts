@@ -1,8 +1,9 @@
 /** `flowlab flow`: run the discrete optimizer, the stable flow and the central flow on a problem directory. */
 import { initBackend } from "../backend";
 import { tfDerivatives } from "../autodiff/derivatives";
-import { loadProblem, problemObjective } from "../data/problem";
-import { FLOWS, PROCESSES, ruleFromSpec, type ProcessName } from "../flows/index";
+import { loadProblem, optimizerSpecOf, problemObjective } from "../data/problem";
+import { FLOWS, PROCESSES, validateOptions, type ProcessName } from "../flows/index";
+import { ruleFromSpec } from "../optim/spec";
 import { writeFlowOutputs } from "../flows/output";
 import { Progress } from "../progress";
 import { parseFlags, UsageError, type FlagSpec } from "./args";
@@ -22,16 +23,22 @@ export async function main(argv: string[]): Promise<number> {
   for (const w of which) {
     if (!(PROCESSES as readonly string[]).includes(w)) throw new UsageError(`--which: '${w}' is not a process; allowed: ${PROCESSES.join(", ")}`);
   }
-  await initBackend();
   const problem = loadProblem(flags.problem as string);
   const steps = (flags.steps as number | undefined) ?? problem.spec.steps;
   const k = (flags.k as number | undefined) ?? problem.spec.k;
+  // Everything checked before any computation: the flows' options against the number of parameters.
+  const dim = problem.w0.length;
+  if (!(Number.isInteger(k) && k >= 1 && k <= dim)) throw new UsageError(`--k must be an integer in [1, ${dim}] (the number of parameters), got ${k}`);
+  if (!(Number.isInteger(steps) && steps >= 0)) throw new UsageError(`--steps must be an integer ≥ 0, got ${steps}`);
+  validateOptions({ steps, k }, dim);
+  const rule = ruleFromSpec(optimizerSpecOf(problem.spec.optimizer));
+  await initBackend();
   const objective = problemObjective(problem);
   try {
     for (const name of which as ProcessName[]) {
       const D = tfDerivatives(objective);
       const bar = new Progress(name, steps);
-      const result = FLOWS[name]({ D, rule: ruleFromSpec(problem.spec.optimizer), w0: problem.w0 }, {
+      const result = FLOWS[name]({ D, rule, w0: problem.w0 }, {
         steps,
         k,
         onStep: (t, _w, _s, row) => bar.update(t + 1, `loss ${row.loss.toPrecision(5)}  λ1 ${row.eigs[0]?.toFixed(4)}`),

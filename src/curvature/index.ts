@@ -2,9 +2,11 @@
  * Curvature of an objective at a point: the (effective) Hessian as a batched operator, its top eigenpairs,
  * and the third-derivative vectors ∇_w(u_iᵀ H(w) u_j) that the central flow's SDCP is built from.
  */
-import type { Derivatives, Vec } from "../autodiff/derivatives";
+import type { Derivatives } from "../autodiff/derivatives";
+import type { Vec } from "../linalg/vec";
 
-export { denseOperator, effectiveHessian, type SymOperator } from "./operator";
+export { denseOperator, effectiveHessian, hessianOperator, type SymOperator } from "./operator";
+export { EigenTracker, type Spectrum, type TrackerOptions } from "./tracker";
 export { topEigs, type EigOptions, type EigResult } from "./eigs";
 
 /** ∇_w M_ij for M_ij(w) = u_iᵀ H(w) u_j (u frozen), for all i ≤ j. */

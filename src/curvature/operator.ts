@@ -7,7 +7,8 @@
  * whose eigenvalues λ are the generalized eigenvalues of (H, P): H u = λ P u with u = P^{-1/2} x.
  * For GD, P = I/η and A = ηH; the method is stable on a quadratic while λ_max(A) < 2.
  */
-import type { Derivatives, Vec } from "../autodiff/derivatives";
+import type { Derivatives } from "../autodiff/derivatives";
+import type { Vec } from "../linalg/vec";
 
 export interface SymOperator {
   readonly dim: number;
@@ -30,6 +31,12 @@ export function effectiveHessian(D: Derivatives, w: Vec, precond?: Float64Array)
   }
   const scale = (v: Vec): Vec => v.map((x, i) => x * s[i]);
   return { dim, apply: (vs) => D.hvp(point, vs.map(scale)).map(scale) };
+}
+
+/** H(w) as an operator: one batched HVP call per block, or (`batched` false) one call per vector. */
+export function hessianOperator(D: Derivatives, w: Vec, batched = false): SymOperator {
+  const point = Float64Array.from(w);
+  return { dim: D.dim, apply: (vs) => (batched ? D.hvp(point, vs) : vs.map((v) => D.hvp(point, [v])[0])) };
 }
 
 /** A dense symmetric matrix (rows, or row-major flat) as an operator; for tests and small problems. */

@@ -7,11 +7,18 @@
  *  - grows the number of tracked pairs while the smallest tracked one is still above `growAbove`, so a
  *    cluster of eigenvalues locked at the edge (λ ≈ 2) is never split by the cutoff;
  *  - flips each vector's sign to agree with its predecessor, so per-vector quantities are continuous.
+ * It is the one tracker: the flows use it with k ≥ 1 and a preconditioner, the edge-of-stability experiments
+ * (papers/eos/sharpness.ts) with k = 1, no guard vectors and one HVP call per vector.
+ *
+ * A tracker's state (the warm-start block, the previous vectors, the tracked count) is replaced, never
+ * mutated in place, so `clone()` is cheap and a clone taken at a checkpoint resumes exactly from there.
+ * Non-finite Hessian-vector products stop the solve with a DivergenceError (process "eigensolver").
  */
-import type { Derivatives, Vec } from "../autodiff/derivatives";
-import { effectiveHessian } from "../curvature/operator";
-import { topEigs } from "../curvature/eigs";
-import { dot } from "../linalg/vec";
+import type { Derivatives } from "../autodiff/derivatives";
+import { DivergenceError } from "../divergence";
+import { dot, firstNonFinite, type Vec } from "../linalg/vec";
+import { topEigs } from "./eigs";
+import { effectiveHessian, hessianOperator, type SymOperator } from "./operator";
 
 export interface TrackerOptions {
   /** Pairs reported (the k of the problem). */
@@ -23,6 +30,10 @@ export interface TrackerOptions {
   /** Relative residual tolerance of the eigensolver. */
   tol: number;
   seed: number;
+  /** Extra LOBPCG block vectors that need not converge. Default 2. */
+  guard?: number;
+  /** One HVP call per vector instead of one batched call per block (faster on wasm for k = 1). Default false. */
+  perVector?: boolean;
 }
 
 export interface Spectrum {
@@ -49,15 +60,44 @@ export class EigenTracker {
     this.tracked = opts.k;
   }
 
+  /** An independent tracker with the same warm start (for checkpoints and branches). */
+  clone(): EigenTracker {
+    const c = new EigenTracker(this.opts);
+    c.block = this.block;
+    c.prev = this.prev;
+    c.tracked = this.tracked;
+    c.matvecs = this.matvecs;
+    return c;
+  }
+
+  /** The operator solved at w: P^{-1/2} H P^{-1/2}, its applications checked for finiteness. */
+  private operator(D: Derivatives, w: Vec, P?: Float64Array): SymOperator {
+    const op = !P && this.opts.perVector ? hessianOperator(D, w, false) : effectiveHessian(D, w, P);
+    let applications = 0;
+    return {
+      dim: op.dim,
+      apply: (vs) => {
+        const out = op.apply(vs);
+        applications++;
+        out.forEach((v, j) => {
+          const i = firstNonFinite(v);
+          if (i >= 0) throw new DivergenceError("eigensolver", applications, `(A·x_${j})[${i}], a Hessian-vector product`, v[i], "the Hessian at this point is not finite");
+        });
+        return out;
+      },
+    };
+  }
+
   solve(D: Derivatives, w: Vec, P?: Float64Array): Spectrum {
     const maxK = Math.min(this.opts.maxK, D.dim);
-    let res = topEigs(effectiveHessian(D, w, P), { k: Math.min(this.tracked, maxK), tol: this.opts.tol, init: this.block, seed: this.opts.seed });
+    const guard = this.opts.guard;
+    let res = topEigs(this.operator(D, w, P), { k: Math.min(this.tracked, maxK), tol: this.opts.tol, init: this.block, seed: this.opts.seed, guard });
     this.matvecs += res.matvecs;
     let matvecs = res.matvecs;
     // Grow until the smallest tracked eigenvalue is clearly below the edge: never split a cluster.
     while (res.values[res.values.length - 1] > this.opts.growAbove && this.tracked < maxK) {
       this.tracked = Math.min(maxK, this.tracked + 2);
-      res = topEigs(effectiveHessian(D, w, P), { k: this.tracked, tol: this.opts.tol, init: res.block, seed: this.opts.seed });
+      res = topEigs(this.operator(D, w, P), { k: this.tracked, tol: this.opts.tol, init: res.block, seed: this.opts.seed, guard });
       this.matvecs += res.matvecs;
       matvecs += res.matvecs;
     }

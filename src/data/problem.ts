@@ -12,16 +12,21 @@ import { mlp, type Mlp } from "../models/mlp";
 import { supervisedObjective, type Dataset, type Objective } from "../models/objective";
 import { denseLayout } from "../params";
 import { writeFileAtomic } from "../atomic";
+import { validateOptimizerSpec, type OptimizerSpec } from "../optim/spec";
 import { readNpy, writeNpy } from "./npy";
 
-export type OptimizerSpec =
+/**
+ * The optimizer as problem.json writes it (the interchange format's field names). `optimizerSpecOf` turns it
+ * into the library's one OptimizerSpec (src/optim/spec.ts), which also validates it.
+ */
+export type OptimizerJson =
   | { name: "gd"; lr: number }
   | { name: "rmsprop"; lr: number; beta2: number; eps: number; bias_correction: boolean; scalar: boolean };
 
 export interface ProblemSpec {
   model: { type: "mlp"; widths: number[]; activation: Activation; bias: boolean };
   loss: LossName;
-  optimizer: OptimizerSpec;
+  optimizer: OptimizerJson;
   steps: number;
   k: number;
 }
@@ -42,7 +47,7 @@ export const OPTIMIZER_NAMES = ["gd", "rmsprop"] as const;
 
 const TOP_FIELDS = ["model", "loss", "optimizer", "steps", "k"];
 const MODEL_FIELDS = ["type", "widths", "activation", "bias"];
-const OPTIMIZER_FIELDS: Record<OptimizerSpec["name"], string[]> = {
+const OPTIMIZER_FIELDS: Record<OptimizerJson["name"], string[]> = {
   gd: ["name", "lr"],
   rmsprop: ["name", "lr", "beta2", "eps", "bias_correction", "scalar"],
 };
@@ -91,20 +96,23 @@ class Fields {
   }
 }
 
-function parseOptimizer(f: Fields, value: unknown): OptimizerSpec {
+/** The library's optimizer spec for a problem file's optimizer field. */
+export function optimizerSpecOf(o: OptimizerJson): OptimizerSpec {
+  if (o.name === "gd") return { name: "gd", lr: o.lr };
+  return { name: o.scalar ? "scalar_rmsprop" : "rmsprop", lr: o.lr, beta2: o.beta2, eps: o.eps, biasCorrection: o.bias_correction };
+}
+
+/** Field names of OptimizerSpec as problem.json spells them. */
+const JSON_NAMES: Record<string, string> = { biasCorrection: "bias_correction" };
+
+function parseOptimizer(f: Fields, value: unknown): OptimizerJson {
   if (typeof value !== "object" || value === null || Array.isArray(value)) f.fail("optimizer", "must be an object", value);
   const name = f.oneOf((value as Record<string, unknown>).name, "optimizer.name", OPTIMIZER_NAMES);
   const o = f.object(value, "optimizer", OPTIMIZER_FIELDS[name]);
-  const lr = f.number(o.lr, "optimizer.lr", (x) => x > 0, "a positive number");
-  if (name === "gd") return { name, lr };
-  return {
-    name,
-    lr,
-    beta2: f.number(o.beta2, "optimizer.beta2", (x) => x >= 0 && x < 1, "in [0, 1)"),
-    eps: f.number(o.eps, "optimizer.eps", (x) => x >= 0, "a non-negative number"),
-    bias_correction: f.boolean(o.bias_correction, "optimizer.bias_correction"),
-    scalar: f.boolean(o.scalar, "optimizer.scalar"),
-  };
+  const json = (name === "gd" ? { name, lr: o.lr } : { name, lr: o.lr, beta2: o.beta2, eps: o.eps, bias_correction: o.bias_correction, scalar: f.boolean(o.scalar, "optimizer.scalar") }) as OptimizerJson;
+  // Ranges are checked by the one optimizer validator, with this file's field names in its messages.
+  validateOptimizerSpec(optimizerSpecOf(json), (field) => `${f.file}: field "optimizer${field ? `.${JSON_NAMES[field] ?? field}` : ""}"`);
+  return json;
 }
 
 /** Validates a parsed problem.json. Unknown, missing or ill-typed fields are errors naming `file` and the field. */

@@ -11,13 +11,14 @@
  * For GD (P = I/η) this reduces to the paper's dw/dt = −η[∇L + ½∇⟨H, Σ⟩] with S pinned at 2/η.
  * Rows report L and the eigenvalues at the first substep of each unit step and tr X averaged over substeps.
  */
-import type { Vec } from "../autodiff/derivatives";
-import { dot } from "../linalg/vec";
+import { EigenTracker } from "../curvature/tracker";
+import { DivergenceError } from "../divergence";
+import { dot, type Vec } from "../linalg/vec";
 import type { OptState, UpdateRule } from "../optim/rule";
+import { runFlow } from "./run";
 import { solveSdcp } from "./sdcp";
 import { eulerState } from "./state";
-import { EigenTracker } from "./tracker";
-import { checkFinite, checkFiniteVec, snapshotCounters, validateOptions, type FlowOptions, type FlowProblem, type FlowResult, type FlowRow } from "./types";
+import { checkFinite, checkFiniteVec, solveOrDiverge, validateOptions, validateProblem, type FlowCarry, type FlowOptions, type FlowProblem, type FlowProcess, type FlowResult, type FlowRow, type FlowStep } from "./types";
 
 /** What one substep of the central flow computed, for predictions and plots. */
 export interface CentralSubstep {
@@ -36,78 +37,107 @@ export interface CentralOptions extends FlowOptions {
   onSubstep?: (t: number, detail: CentralSubstep) => void;
 }
 
-export function central(problem: FlowProblem, options: CentralOptions): FlowResult {
-  const o = validateOptions(options);
+export function centralInit(problem: FlowProblem, options: FlowOptions): FlowCarry {
+  validateProblem(problem);
+  const o = validateOptions(options, problem.D.dim);
   const { D, rule } = problem;
   if (!rule.preconditioned) throw new Error(`the central flow needs a preconditioned update rule (w' = w − P⁻¹g); ${rule.name} is not one`);
   const started = Date.now();
+  const w = Float64Array.from(problem.w0);
+  const at = D.lossAndGrad(w);
+  return {
+    process: "central",
+    problem,
+    options: o,
+    t: 0,
+    w,
+    state: rule.updateState(problem.state0 ?? rule.init(D.dim), at.grad),
+    at,
+    tracker: new EigenTracker({ k: o.k, growAbove: o.trackAbove, maxK: o.maxK, tol: o.eigTol, seed: o.seed }),
+    seconds: (Date.now() - started) / 1000,
+    worstComplementarity: 0,
+  };
+}
+
+/**
+ * One unit of time: `substeps` Euler steps of the central flow. Each term is a fixed part (the stable flow's)
+ * plus a part linear in X, the SDCP's solution:
+ *     dw/dt  = −P⁻¹ (g + ½ Σ_ab X_ab ∇M_ab)
+ *     E[g²]  = g⊙g + Σ_ab X_ab (Hu_a)⊙(Hu_b),   ds/dt = stateRate(s, E[g²])
+ *     E‖g‖²  = ‖g‖² + Σ_ab X_ab ⟨Hu_a, Hu_b⟩
+ */
+export function centralStep(carry: FlowCarry): FlowStep {
+  const started = Date.now();
+  const { problem, options: o, t } = carry;
+  const { D, rule } = problem;
   const dim = D.dim;
   const dt = 1 / o.substeps;
-  const tracker = new EigenTracker({ k: o.k, growAbove: o.trackAbove, maxK: Math.max(o.maxK, o.k), tol: o.eigTol, seed: o.seed });
-  const rows: FlowRow[] = [];
-  let w: Vec = Float64Array.from(problem.w0);
-  let s = rule.updateState(problem.state0 ?? rule.init(dim), D.lossAndGrad(w).grad);
-  let worstComplementarity = 0;
-  for (let t = 0; t < o.steps; t++) {
-    let row: FlowRow | null = null;
-    let traceX = 0;
-    let gradNormPred = 0;
-    for (let j = 0; j < o.substeps; j++) {
-      const { loss, grad: g } = D.lossAndGrad(w);
-      checkFinite("central", t, "loss", loss);
-      const P = rule.precond(s, dim);
-      const spec = tracker.solve(D, w, P);
-      const active = [...spec.values.keys()].filter((i) => spec.values[i] > o.activeAbove);
-      const u = active.map((i) => spec.u[i]);
-      const lambdas = active.map((i) => spec.values[i]);
-      const m = u.length;
-      // (H u_i)_p = λ_i P_p u_ip: the gradient-oscillation directions.
-      const hu = u.map((ui, a) => ui.map((x, p) => lambdas[a] * P[p] * x));
-      let X: number[][] = [];
-      let dM: Vec[][] = [];
-      let complementarity = 0;
-      if (m > 0) {
-        ({ X, dM, complementarity } = solveCentralSdcp(D, w, g, P, s, rule, u, hu, lambdas, dt));
-        worstComplementarity = Math.max(worstComplementarity, complementarity);
-      }
-      // dw/dt = −P⁻¹[g + ½ Σ_ij X_ij ∇M_ij]
-      const force = Float64Array.from(g);
-      const g2 = g.map((x) => x * x);
-      let tr = 0;
-      let gn = dot(g, g);
-      for (let a = 0; a < m; a++) {
-        tr += X[a][a];
-        for (let b = 0; b < m; b++) {
-          const x = X[a][b];
-          if (x === 0) continue;
-          const grad = a <= b ? dM[a][b] : dM[b][a];
-          for (let p = 0; p < dim; p++) {
-            force[p] += 0.5 * x * grad[p];
-            g2[p] += x * hu[a][p] * hu[b][p];
-          }
-          gn += x * dot(hu[a], hu[b]);
-        }
-      }
-      if (j === 0) {
-        row = { step: t, loss, eigs: Array.from(spec.values.slice(0, o.k)), n_active: m, tracked: spec.values.length };
-        options.onSubstep?.(t, { X, u, lambdas, complementarity });
-      }
-      traceX += tr / o.substeps;
-      gradNormPred += gn / o.substeps;
-      const ds = rule.stateRate(s, g2);
-      w = w.map((x, p) => x - (dt * force[p]) / P[p]);
-      s = eulerState(s, ds, dt);
+  const tracker = carry.tracker.clone();
+  let w = carry.w; // [dim]
+  let s = carry.state;
+  let worstComplementarity = carry.worstComplementarity;
+  let row: FlowRow | null = null;
+  let detail: CentralSubstep | undefined;
+  let traceX = 0;
+  let gradNormPred = 0;
+  for (let j = 0; j < o.substeps; j++) {
+    const { loss, grad: g } = j === 0 && carry.at ? carry.at : D.lossAndGrad(w); // g [dim]
+    checkFinite("central", t, "loss", loss);
+    const P = rule.precond(s, dim); // [dim]
+    const spec = solveOrDiverge("central", t, () => tracker.solve(D, w, P));
+    const active = [...spec.values.keys()].filter((i) => spec.values[i] > o.activeAbove);
+    const u = active.map((i) => spec.u[i]); // [m, dim], uᵀPu = I
+    const lambdas = active.map((i) => spec.values[i]); // [m]
+    const m = u.length;
+    // (H u_a)_p = λ_a P_p u_ap: the gradient-oscillation directions.
+    const hu = u.map((ua, a) => ua.map((x, p) => lambdas[a] * P[p] * x)); // [m, dim]
+    let X: number[][] = []; // [m, m], X ⪰ 0
+    let dM: Vec[][] = []; // [m, m, dim] (upper triangle): ∇M_ab
+    let complementarity = 0;
+    if (m > 0) {
+      ({ X, dM, complementarity } = solveCentralSdcp(D, w, g, P, s, rule, u, hu, lambdas, dt, t));
+      worstComplementarity = Math.max(worstComplementarity, complementarity);
     }
-    checkFiniteVec("central", t, "w", w);
-    const r = row as FlowRow;
-    r.X_trace = traceX;
-    r.loss_pred = r.loss + traceX;
-    r.gradnorm2_pred = gradNormPred;
-    rows.push(r);
-    o.onStep?.(t, w, s, r);
+    const force = Float64Array.from(g); // [dim]   fixed part: ∇L (dw/dt = −P⁻¹ force)
+    const g2 = g.map((x) => x * x); // [dim]        fixed part of E[g²]: g⊙g
+    let gn = dot(g, g); //                           fixed part of E‖g‖²: ‖g‖²
+    let tr = 0;
+    for (let a = 0; a < m; a++) {
+      tr += X[a][a];
+      for (let b = 0; b < m; b++) {
+        const x = X[a][b];
+        if (x === 0) continue;
+        const gradM = a <= b ? dM[a][b] : dM[b][a]; // [dim]
+        for (let p = 0; p < dim; p++) {
+          force[p] += 0.5 * x * gradM[p]; //          linear in X: ½ X_ab ∇M_ab
+          g2[p] += x * hu[a][p] * hu[b][p]; //        linear in X: X_ab (Hu_a)⊙(Hu_b)
+        }
+        gn += x * dot(hu[a], hu[b]); //               linear in X: X_ab ⟨Hu_a, Hu_b⟩
+      }
+    }
+    if (j === 0) {
+      row = { step: t, loss, eigs: Array.from(spec.values.slice(0, o.k)), n_active: m, tracked: spec.values.length };
+      detail = { X, u, lambdas, complementarity };
+    }
+    traceX += tr / o.substeps;
+    gradNormPred += gn / o.substeps;
+    const ds = rule.stateRate(s, g2);
+    w = w.map((x, p) => x - (dt * force[p]) / P[p]);
+    s = eulerState(s, ds, dt);
   }
-  const result: FlowResult = { process: "central", rows, wFinal: w, stateFinal: s, counters: snapshotCounters(D), seconds: (Date.now() - started) / 1000 };
-  return Object.assign(result, { worstComplementarity });
+  checkFiniteVec("central", t, "w", w);
+  const r = row as FlowRow;
+  r.X_trace = traceX;
+  r.loss_pred = r.loss + traceX;
+  r.gradnorm2_pred = gradNormPred;
+  const next: FlowCarry = { ...carry, t: t + 1, w, state: s, at: null, tracker, worstComplementarity, seconds: carry.seconds + (Date.now() - started) / 1000 };
+  return { carry: next, row: r, detail };
+}
+
+export const CENTRAL: FlowProcess = { name: "central", init: centralInit, step: centralStep };
+
+export function central(problem: FlowProblem, options: CentralOptions): FlowResult {
+  return runFlow(CENTRAL, problem, options);
 }
 
 /** Builds A and B of the substep's SDCP and solves it (see the module comment for the formulas). */
@@ -122,21 +152,24 @@ function solveCentralSdcp(
   hu: Vec[],
   lambdas: number[],
   dt: number,
+  step: number,
 ): { X: number[][]; dM: Vec[][]; complementarity: number } {
   const m = u.length;
   const dim = D.dim;
+  // The SDCP's inputs: the residual after the substep is A + B[X], A [m, m] its fixed part (X = 0) and
+  // B [m·m, m·m] its linear part, row-major over (a, b) and (k, l).
   // ∇M_ij for i ≤ j in one batched call.
   const pairs: [number, number][] = [];
   for (let a = 0; a < m; a++) for (let b = a; b < m; b++) pairs.push([a, b]);
-  const thirds = D.third(w, pairs.map(([a]) => u[a]), pairs.map(([, b]) => u[b]));
+  const thirds = D.third(w, pairs.map(([a]) => u[a]), pairs.map(([, b]) => u[b])); // [m(m+1)/2, dim]
   const dM: Vec[][] = Array.from({ length: m }, () => new Array<Vec>(m));
   pairs.forEach(([a, b], i) => (dM[a][b] = thirds[i]));
   const grad = (a: number, b: number): Vec => (a <= b ? dM[a][b] : dM[b][a]);
-  const Pinv = P.map((p) => 1 / p);
-  const pinvG = g.map((x, p) => x * Pinv[p]);
+  const Pinv = P.map((p) => 1 / p); // [dim]
+  const pinvG = g.map((x, p) => x * Pinv[p]); // [dim]
   // State part: dP/dt is affine in X through E[g²] = g⊙g + Σ X_kl (Hu_k)⊙(Hu_l).
   const ds0 = rule.stateRate(s, g.map((x) => x * x));
-  const dP0 = ds0 ? rule.precondRate(s, ds0, dim) : null;
+  const dP0 = ds0 ? rule.precondRate(s, ds0, dim) : null; // [dim]  dP/dt at X = 0
   const zeroRate = ds0 ? rule.stateRate(s, new Float64Array(dim)) : null;
   const uPu = (a: number, b: number, d: Float64Array): number => {
     let acc = 0;
@@ -150,12 +183,12 @@ function solveCentralSdcp(
         const q = hu[k].map((x, p) => x * hu[l][p]);
         const dq = rule.stateRate(s, q) as OptState;
         const linear = { step: dq.step - zeroRate.step, nu: dq.nu.map((v, i) => v - zeroRate.nu[i]), buf: dq.buf };
-        dPkl[k][l] = dPkl[l][k] = rule.precondRate(s, linear, dim);
+        dPkl[k][l] = dPkl[l][k] = rule.precondRate(s, linear, dim); // [dim]  ∂(dP/dt)/∂X_kl
       }
     }
   }
-  const A: number[][] = [];
-  const B = new Float64Array(m * m * m * m);
+  const A: number[][] = []; // [m, m]        fixed: R + dt·(⟨∇M_ab, P⁻¹g⟩ + 2 u_aᵀ diag(dP/dt|X=0) u_b)
+  const B = new Float64Array(m * m * m * m); // [m², m²]  linear: dt·(½⟨∇M_ab, P⁻¹∇M_kl⟩ + 2 u_aᵀ diag(∂P/∂X_kl) u_b)
   for (let a = 0; a < m; a++) {
     A.push([]);
     for (let b = 0; b < m; b++) {
@@ -174,7 +207,14 @@ function solveCentralSdcp(
       }
     }
   }
+  // Non-finite third derivatives (a blown-up point) would otherwise reach the solver as a usage error.
+  const badA = A.flat().find((x) => !Number.isFinite(x));
+  if (badA !== undefined) throw new DivergenceError("central", step, "the SDCP's fixed part A", badA);
+  const badB = B.find((x) => !Number.isFinite(x));
+  if (badB !== undefined) throw new DivergenceError("central", step, "the SDCP's linear part B", badB);
   const res = solveSdcp(A, B);
-  if (res.status === "unbounded") throw new Error("central flow: the SDCP is unbounded (no finite oscillation keeps the eigenvalues at the edge)");
+  if (res.status === "unbounded") {
+    throw new DivergenceError("central", step, "‖X‖ (the oscillation covariance)", Infinity, "the SDCP is unbounded: no finite oscillation keeps the eigenvalues at the edge");
+  }
   return { X: res.X, dM, complementarity: res.complementarity };
 }

@@ -3,3 +3,4 @@ export * from "./rule";
 export * from "./gd";
 export * from "./rmsprop";
 export * from "./polyak";
+export * from "./spec";

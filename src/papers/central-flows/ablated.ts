@@ -13,7 +13,7 @@
 import type { Derivatives, Vec } from "../../autodiff/derivatives";
 import { eulerState } from "../../flows/state";
 import { checkFinite, checkFiniteVec } from "../../flows/types";
-import { EigenTracker } from "../../flows/tracker";
+import { EigenTracker } from "../../curvature/tracker";
 import type { OptState, UpdateRule } from "../../optim/rule";
 import { edgeAt, stateSdcp } from "./nu-flow";
 

@@ -14,7 +14,7 @@
 import type { Derivatives, Vec } from "../../autodiff/derivatives";
 import { solveSdcp } from "../../flows/sdcp";
 import { eulerState } from "../../flows/state";
-import { EigenTracker } from "../../flows/tracker";
+import { EigenTracker } from "../../curvature/tracker";
 import type { OptState, UpdateRule } from "../../optim/rule";
 import { cosine } from "./measures";
 

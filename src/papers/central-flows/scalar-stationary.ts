@@ -13,7 +13,7 @@
  * One unstable eigenvalue (the closed form above); Euler with `substeps` per unit time.
  */
 import type { Derivatives, Vec } from "../../autodiff/derivatives";
-import { EigenTracker } from "../../flows/tracker";
+import { EigenTracker } from "../../curvature/tracker";
 import { checkFinite, checkFiniteVec } from "../../flows/types";
 
 export interface StationaryOptions {

@@ -1,7 +1,7 @@
 /**
  * The problems of the central-flows experiments as JSON configs: an MLP, its loss and data, its seeded
  * initialization, and the optimizer. `buildTask` turns a config into an objective, w₀ and derivatives;
- * `makeRule` turns an optimizer config into an update rule.
+ * optimizers are the library's OptimizerSpec (`makeRule` is optim's `ruleFromSpec`).
  *
  * The verified scaled setting of the notes (central-flows.md §8) is `GAUSSIAN_MLP`: MLP 8→16→16→1, swish,
  * n = 128 inputs and targets ~ N(0, 1), lecun_normal init, loss mean((f − y)²).
@@ -15,9 +15,7 @@ import { initParams } from "../../models/init";
 import type { LossName } from "../../models/losses";
 import { mlp, type Mlp } from "../../models/mlp";
 import { supervisedObjective, type Dataset, type Objective } from "../../models/objective";
-import { gd } from "../../optim/gd";
-import { rmsprop } from "../../optim/rmsprop";
-import type { UpdateRule } from "../../optim/rule";
+import type { OptimizerSpec } from "../../optim/spec";
 
 export type DataSpec =
   /** 8 input features and the targets i.i.d. N(0, 1) (the JAX example's data). */
@@ -42,9 +40,8 @@ export interface TaskSpec {
   warmup?: { lr: number; steps: number };
 }
 
-export type OptimizerConfig =
-  | { name: "gd"; lr: number }
-  | { name: "scalar_rmsprop" | "rmsprop"; lr: number; beta2: number; eps: number; biasCorrection: boolean };
+/** The experiments' optimizer configs are the library's one optimizer spec (src/optim/spec.ts). */
+export type OptimizerConfig = OptimizerSpec;
 
 /** The verified Part I setting. */
 /** A learning-rate sweep of an adaptive optimizer, with extra flows started after the edge is reached. */
@@ -63,10 +60,8 @@ export interface RateSweepConfig {
 
 export const GAUSSIAN_MLP: TaskSpec = { hidden: [16, 16], outputs: 1, activation: "swish", loss: "mse", data: { kind: "gaussian", n: 128, seed: 0 }, initSeed: 0 };
 
-export function makeRule(o: OptimizerConfig): UpdateRule {
-  if (o.name === "gd") return gd(o.lr);
-  return rmsprop({ lr: o.lr, beta2: o.beta2, eps: o.eps, biasCorrection: o.biasCorrection, scalar: o.name === "scalar_rmsprop" });
-}
+/** The one spec→rule builder, under the name the experiments import. */
+export { ruleFromSpec as makeRule } from "../../optim/spec";
 
 export interface Task {
   spec: TaskSpec;

@@ -69,7 +69,7 @@ async function run(c: FlowVsGdConfig, ctx: RunContext): Promise<Tables> {
   try {
     for (let t = 0; t <= c.steps; t++) {
       const { loss, grad } = D.lossAndGrad(w);
-      if (!Number.isFinite(loss)) throw new DivergenceError(`GD (η = ${c.eta}) diverged at step ${t}: loss = ${loss}`);
+      if (!Number.isFinite(loss)) throw new DivergenceError(`GD (η = ${c.eta})`, t, "loss", loss);
       gdLoss.step.push(t);
       gdLoss.time.push(c.eta * t);
       gdLoss.loss.push(loss);

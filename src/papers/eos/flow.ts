@@ -3,11 +3,13 @@
  *     dt = min(α / S, maxStep),   S = sharpness at the start of each advance,
  * so the step shrinks as the flow sharpens and RK4 stays well inside its stability interval (α = 1 < 2.78).
  * An advance is split into equal steps no longer than dt, so it lands exactly on its end time; each RK4 step
- * costs four gradients.
+ * costs four gradients. The integration itself is flows/ode.ts's `integrate` (the one RK4); the stable flow
+ * (src/flows/stable.ts) with `integrator: "rk4"` integrates the same ODE in optimizer-step units.
  */
 import type { Derivatives, Vec } from "../../autodiff/derivatives";
-import { rk4Step } from "../../flows/ode";
-import { DivergenceError } from "./train";
+import { DivergenceError } from "../../divergence";
+import { integrate } from "../../flows/ode";
+import { firstNonFinite } from "../../linalg/vec";
 
 export interface FlowOptions {
   /** Step size in units of 1/S. Default 1. */
@@ -40,7 +42,7 @@ export class GradientFlow {
   /** Integrates from the current time to time + duration; `sharpness` is S at the current point. */
   advance(duration: number, sharpness: number): void {
     if (!(duration >= 0)) throw new Error(`duration must be non-negative, got ${duration}`);
-    if (!(sharpness > 0 && Number.isFinite(sharpness))) throw new DivergenceError(`gradient flow: sharpness ${sharpness} at time ${this.time} is not a positive number`);
+    if (!(sharpness > 0 && Number.isFinite(sharpness))) throw new DivergenceError("gradient flow", this.time, "sharpness", sharpness, "it must be a positive number");
     const dt = Math.min(this.alpha / sharpness, this.maxStep);
     const end = this.time + duration;
     const field = (w: Vec): Vec => {
@@ -49,12 +51,12 @@ export class GradientFlow {
     };
     // A relative slack keeps a duration that is a whole number of dt from taking one extra step.
     const steps = Math.max(1, Math.ceil(duration / dt - 1e-9));
-    const h = duration / steps;
-    for (let i = 0; i < steps; i++) {
-      this.w = rk4Step(field, this.w, h);
-      this.rkSteps++;
-      if (!this.w.every(Number.isFinite)) throw new DivergenceError(`gradient flow diverged at time ${this.time + (i + 1) * h}`);
-    }
+    // The one fixed-step integrator (flows/ode.ts), recording only the end point.
+    const path = integrate(field, this.w, duration, steps, "rk4", steps);
+    this.w = path.y[path.y.length - 1];
+    this.rkSteps += steps;
+    const bad = firstNonFinite(this.w);
+    if (bad >= 0) throw new DivergenceError("gradient flow", end, `w[${bad}]`, this.w[bad]);
     this.time = end;
   }
 }

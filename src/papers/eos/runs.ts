@@ -8,7 +8,8 @@
  */
 import type { Activation } from "../../models/activations";
 import type { LossName } from "../../models/losses";
-import { gd, momentum, stabilityThreshold } from "../../optim/gd";
+import { stabilityThreshold } from "../../optim/gd";
+import { ruleFromSpec } from "../../optim/spec";
 import type { UpdateRule } from "../../optim/rule";
 import type { RunContext, Table, Tables } from "../../lab/types";
 import { edgeSummary, type EdgeSummary } from "./metrics";
@@ -55,8 +56,9 @@ export function groupLabel(g: GroupConfig): string {
   return g.label || `${netLabel({ hidden: g.hidden, activation: g.activation, initSeed: 0 })}, ${ruleLabel(g)}`;
 }
 
+/** A group's rule at one learning rate, through the one spec→rule builder. */
 export function makeRule(kind: RuleKind, lr: number, beta: number): UpdateRule {
-  return kind === "gd" ? gd(lr) : momentum(lr, beta, kind);
+  return ruleFromSpec(kind === "gd" ? { name: "gd", lr } : { name: kind, lr, beta });
 }
 
 export function threshold(g: Pick<GroupConfig, "rule" | "beta">, lr: number): number {

@@ -7,8 +7,9 @@
  * 4–5× one vector (measured on the MLPs used here), so the batched call does not pay.
  */
 import type { Derivatives, Vec } from "../../autodiff/derivatives";
-import { topEigs } from "../../curvature/eigs";
-import type { SymOperator } from "../../curvature/operator";
+import { EigenTracker } from "../../curvature/tracker";
+
+export { hessianOperator } from "../../curvature/operator";
 
 export interface SharpnessOptions {
   /**
@@ -24,33 +25,23 @@ export interface SharpnessOptions {
   seed?: number;
 }
 
-/** H(w) as an operator, one HVP call per vector unless `batched`. */
-export function hessianOperator(D: Derivatives, w: Vec, batched = false): SymOperator {
-  const point = Float64Array.from(w);
-  return { dim: D.dim, apply: (vs) => (batched ? D.hvp(point, vs) : vs.map((v) => D.hvp(point, [v])[0])) };
-}
-
-/** Measures the sharpness of one trajectory, keeping the warm start between calls. */
+/** Measures the sharpness of one trajectory with the one eigen tracker (curvature/tracker.ts), k = 1. */
 export class SharpnessTracker {
-  private block: Vec[] = [];
-  /** HVPs spent so far. */
-  matvecs = 0;
+  private readonly tracker: EigenTracker;
 
   constructor(
     private readonly D: Derivatives,
-    private readonly opts: SharpnessOptions = {},
-  ) {}
+    opts: SharpnessOptions = {},
+  ) {
+    this.tracker = new EigenTracker({ k: 1, growAbove: Infinity, maxK: 1, tol: opts.tol ?? 1e-2, seed: opts.seed ?? 0, guard: opts.guard ?? 0, perVector: !opts.batched });
+  }
+
+  /** HVPs spent so far. */
+  get matvecs(): number {
+    return this.tracker.matvecs;
+  }
 
   measure(w: Vec): number {
-    const r = topEigs(hessianOperator(this.D, w, this.opts.batched), {
-      k: 1,
-      tol: this.opts.tol ?? 1e-2,
-      guard: this.opts.guard ?? 0,
-      init: this.block,
-      seed: this.opts.seed ?? 0,
-    });
-    this.block = r.block;
-    this.matvecs += r.matvecs;
-    return r.values[0];
+    return this.tracker.solve(this.D, w).values[0];
   }
 }

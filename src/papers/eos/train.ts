@@ -5,6 +5,7 @@
  * finite stops the whole training with an error naming the run and the step.
  */
 import type { Derivatives, Vec } from "../../autodiff/derivatives";
+import { DivergenceError } from "../../divergence";
 import type { OptState, UpdateRule } from "../../optim/rule";
 import { SharpnessTracker, type SharpnessOptions } from "./sharpness";
 
@@ -43,10 +44,10 @@ export interface RunTrace {
   matvecs: number;
 }
 
-export class DivergenceError extends Error {}
+export { DivergenceError };
 
 function checkFinite(what: string, value: number, label: string, t: number): void {
-  if (!Number.isFinite(value)) throw new DivergenceError(`${label} diverged at step ${t}: ${what} = ${value}`);
+  if (!Number.isFinite(value)) throw new DivergenceError(label, t, what, value);
 }
 
 /** The sharpness at w; a non-finite Hessian (the eigensolver then fails) is reported as divergence at step t. */
@@ -55,7 +56,8 @@ export function measureOrDiverge(tracker: SharpnessTracker, w: Vec, label: strin
   try {
     s = tracker.measure(w);
   } catch (e) {
-    throw new DivergenceError(`${label} diverged at step ${t}: the sharpness could not be computed (${e instanceof Error ? e.message : String(e)})`);
+    if (!(e instanceof DivergenceError)) throw e;
+    throw new DivergenceError(label, t, `sharpness (eigensolver: ${e.quantity})`, e.value);
   }
   checkFinite("sharpness", s, label, t);
   return s;
