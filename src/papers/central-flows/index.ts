@@ -6,7 +6,7 @@ export { cfGdQuadratic, cfPreconditionedQuadratic, gdOnParabola, generalizedEigs
 export { cfGdCentral, cfGdMnist, edgeClaims, type GdCentralConfig } from "./gd-central";
 export * from "./measures";
 export { runComparison, comparisonTable, comparisonColumns, type ComparisonConfig, type Comparison } from "./compare";
-export { runTrace, resumeRule, type Trace, type TraceOptions } from "./trace";
+export { runTrace, type Trace, type TraceOptions } from "./trace";
 export { buildTask, makeRule, taskLabel, GAUSSIAN_MLP, type TaskSpec, type DataSpec, type OptimizerConfig, type Task } from "./setup";
 export { cfGdMulti, cfSrmsMulti, sigmaRank, type GdMultiConfig } from "./gd-multi";
 export { cfGdVariants, type GdVariantsConfig, type VariantRun } from "./gd-variants";

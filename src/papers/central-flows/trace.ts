@@ -3,10 +3,10 @@
  * central flow, the SDCP solution at every step. Experiments compare processes step by step from these.
  *
  * The flows are synchronous; a run of a few minutes would freeze a notebook's progress line and live plot.
- * So the run goes in chunks of `chunk` steps, each resuming from the previous chunk's w and optimizer state
- * (through `resumeRule`), with an `await` in between. Only the eigensolver's warm start is lost at a chunk
- * boundary; results are deterministic for a given chunk size. A run that diverges (NaN) keeps its path up
- * to the last finite step and says so in `stopped`.
+ * So the run steps the process's carry (src/flows/run.ts) in chunks of `chunk` steps with an `await` in
+ * between. The carry holds w, the optimizer state and the eigensolver's warm start, so a chunked run is
+ * step for step the run in one go, whatever the chunk size. A run that diverges keeps its path up to the
+ * last finite step and says so in `stopped`; `carry` is where a run that ended normally can be continued.
  *
  * A flow can branch off the optimizer at step b (`Branch`): its first b rows, w's and states are the
  * optimizer's, and it continues from the optimizer's checkpoint there (w_b and the state before the update at
@@ -17,10 +17,11 @@
  * flows it is s(t), with s(0) = updateState(init, g(w₀)), the same ν₀.
  */
 import type { Derivatives, Vec } from "../../autodiff/derivatives";
-import { central, type CentralOptions, type CentralSubstep } from "../../flows/central";
-import { discrete } from "../../flows/discrete";
-import { stable } from "../../flows/stable";
-import { DivergenceError, type FlowResult, type FlowRow, type ProcessName } from "../../flows/types";
+import { DivergenceError } from "../../divergence";
+import type { CentralOptions, CentralSubstep } from "../../flows/central";
+import { PROCESS_STEPS } from "../../flows/index";
+import { advance } from "../../flows/run";
+import type { FlowCarry, FlowRow, ProcessName } from "../../flows/types";
 import type { OptState, UpdateRule } from "../../optim/rule";
 
 /**
@@ -42,36 +43,12 @@ export interface Trace {
   hvps: number;
   /** Why and where the run ended early (it diverged, or its top eigenvalue passed `stopAbove`), else null. */
   stopped: { step: number; reason: string } | null;
+  /** The process's carry after the last completed step (step it further to continue the run). */
+  carry?: FlowCarry;
 }
 
 /** Called after every chunk with the path so far: await it to let progress lines and plots through. */
 export type ChunkHook = (trace: Trace) => Promise<void>;
-
-const RESUME = Symbol("resume");
-
-/**
- * `rule` whose fresh state is `s`: the flows start from updateState(init(), g₀) and the discrete process from
- * step(init(), ...), so both continue exactly from `s`.
- */
-export function resumeRule(rule: UpdateRule, s: OptState): UpdateRule {
-  const marker: OptState & { [RESUME]?: true } = { step: 0, nu: new Float64Array(0), buf: new Float64Array(0), [RESUME]: true };
-  const real = (x: OptState): OptState => (x === marker ? s : x);
-  return {
-    ...rule,
-    init: () => marker,
-    // The flows' first call: updateState(init(), g₀) is the state we resume from.
-    updateState: (x, g) => (x === marker ? s : rule.updateState(x, g)),
-    precond: (x, dim) => rule.precond(real(x), dim),
-    step: (x, input) => rule.step(real(x), input),
-    stateRate: (x, g2) => rule.stateRate(real(x), g2),
-    precondRate: (x, ds, dim) => rule.precondRate(real(x), ds, dim),
-  };
-}
-
-const RUNNERS = { discrete, stable, central };
-
-/** Thrown from onStep to end a run early (see `stopAbove`). */
-class Stop extends Error {}
 
 /** Where a trace branches off another one: its first `at` steps are `from`'s (the optimizer's) path. */
 export interface Branch {
@@ -96,46 +73,42 @@ export async function runTrace(process: ProcessName, D: Derivatives, rule: Updat
     trace.details = new Array<CentralSubstep | null>(at).fill(null);
     state0 = from.states[at - 1];
   }
+  const offset = trace.rows.length;
+  const stepper = PROCESS_STEPS[process];
   const hvps0 = D.counters.hvps;
-  let w = Float64Array.from(trace.ws[trace.ws.length - 1]);
-  let resume: OptState | null = null;
-  let stateBefore: OptState | null = null;
+  const started = Date.now();
+  let carry = stepper.init({ D, rule, w0: trace.ws[offset], state0 }, { ...flowOptions, steps: options.steps - offset });
+  trace.seconds += (Date.now() - started) / 1000;
+  let before = carry;
   while (trace.rows.length < options.steps && trace.stopped === null) {
-    const offset = trace.rows.length;
-    const steps = Math.min(chunk, options.steps - offset);
-    const r: UpdateRule = resume ? resumeRule(rule, resume) : rule;
-    const start = resume ? undefined : state0;
-    // The flows' state at the start of the chunk: s(0) = updateState(checkpoint, g₀), or the resumed one.
-    stateBefore = process === "discrete" ? null : (resume ?? rule.updateState(start ?? rule.init(w.length), D.lossAndGrad(w).grad));
-    const started = Date.now();
+    const n = Math.min(chunk, options.steps - trace.rows.length);
+    const chunkStart = Date.now();
     try {
-      const result: FlowResult = RUNNERS[process]({ D, rule: r, w0: w, state0: start }, {
-        ...flowOptions,
-        steps,
-        onStep: (_t, wNext, s, row) => {
-          trace.rows.push({ ...row, step: row.step + offset });
-          trace.ws.push(Float64Array.from(wNext));
-          if (process === "discrete") trace.states.push(s);
-          else {
-            trace.states.push(stateBefore as OptState);
-            stateBefore = s;
-          }
-          while (trace.details.length < trace.rows.length) trace.details.push(null);
-          if (row.eigs[0] > stopAbove) throw new Stop(`${process}: top effective eigenvalue ${row.eigs[0]} above ${stopAbove} at step ${row.step + offset}`);
-        },
-        onSubstep: (_t, detail) => trace.details.push(detail),
-      } as CentralOptions);
-      w = Float64Array.from(result.wFinal);
-      resume = result.stateFinal;
+      carry = advance(stepper, carry, n, (s) => {
+        const step = s.row.step + offset;
+        trace.rows.push({ ...s.row, step });
+        trace.ws.push(s.carry.w);
+        // discrete: the state after the update at step t; flows: s(t), the state the step started from.
+        trace.states.push(process === "discrete" ? s.carry.state : before.state);
+        trace.details.push(s.detail ?? null);
+        before = s.carry;
+        if (s.row.eigs[0] > stopAbove) {
+          trace.stopped = { step: trace.rows.length, reason: `${process}: top effective eigenvalue ${s.row.eigs[0]} above ${stopAbove} at step ${step}` };
+          return "stop";
+        }
+      });
     } catch (e) {
-      if (!(e instanceof DivergenceError || e instanceof Stop)) throw e;
-      // Keep the path up to the last completed step; the state after it is not needed any more.
+      if (!(e instanceof DivergenceError)) throw e;
+      // Keep the path up to the last completed step.
       trace.stopped = { step: trace.rows.length, reason: e.message };
     }
-    trace.seconds += (Date.now() - started) / 1000;
+    carry = before;
+    trace.carry = carry;
+    trace.seconds += (Date.now() - chunkStart) / 1000;
     trace.hvps = D.counters.hvps - hvps0;
     if (onChunk) await onChunk(trace);
   }
+  trace.carry = carry;
   trace.details.length = trace.rows.length;
   return trace;
 }
