@@ -8,7 +8,8 @@
  *   eigs            HVPs (and ms) for the top-k eigensolver, cold vs warm-started after a GD-sized move of w
  *   third           ∇(uᵀHv) for p pairs in one call vs p single calls
  */
-import { backendInfo, initBackend } from "../src/backend";
+import { backendInfo } from "../src/backend";
+import { initBackend } from "../src/runtime";
 import { tfDerivatives, type Derivatives, type Vec } from "../src/autodiff/derivatives";
 import { effectiveHessian, topEigs } from "../src/curvature";
 import { gaussianRegression } from "../src/data/synthetic";

@@ -1,14 +1,14 @@
 /**
  * Backend selection. One tfjs engine for the whole process; the backend is chosen once at run time:
  * native (tfjs-node) when it loads, else wasm, else the pure-JS cpu backend. FLOWLAB_BACKEND overrides.
- * Every entry point calls `initBackend()` before touching tensors.
+ * Entry points do not call this directly: they call `initBackend()` from src/runtime.ts, which also registers
+ * the exact higher-order gradients (this module imports nothing from autodiff/).
  */
 import { cpus } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 // The union package registers every op gradient into tfjs's global registry (tfjs-core alone registers none in CommonJS).
 import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
-import { registerExactGradients } from "./autodiff/gradients";
 
 export { tf };
 
@@ -60,12 +60,11 @@ function load(name: BackendName): string | null {
  * Chooses and initializes the backend (idempotent). `prefer` or FLOWLAB_BACKEND forces one backend and fails
  * loudly if it cannot load; otherwise the first of native, wasm, cpu that loads wins.
  */
-export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
+export async function selectBackend(prefer?: BackendName): Promise<BackendInfo> {
   const forced = prefer ?? parseOverride(process.env.FLOWLAB_BACKEND);
   if (current && (forced === null || forced === current.backend)) return current;
   // Silence tfjs's "install the node backend" banner and skip its debug checks.
   tf.env().set("PROD", true);
-  registerExactGradients();
   const order: BackendName[] = forced ? [forced] : [...BACKENDS];
   const skipped: string[] = [];
   for (const name of order) {
@@ -87,7 +86,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   throw new Error(`no tfjs backend could be initialized (${skipped.join("; ")})`);
 }
 
-/** The backend chosen by `initBackend`; throws if it has not run. */
+/** The backend chosen by `initBackend` (src/runtime.ts); throws if it has not run. */
 export function backendInfo(): BackendInfo {
   if (!current) throw new Error("initBackend() has not been called");
   return current;

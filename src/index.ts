@@ -2,7 +2,8 @@
  * The flowlab library, as notebooks and other programs import it (notebooks: `from "../dist/index"`).
  * Each area adds its exports here.
  */
-export { initBackend, backendInfo, tf, type BackendInfo, type BackendName } from "./backend";
+export { backendInfo, tf, type BackendInfo, type BackendName } from "./backend";
+export { initBackend } from "./runtime";
 export { Progress, setProgressSink, formatProgress, type ProgressEvent, type ProgressSink } from "./progress";
 export { Rng } from "./random";
 export { CancelledError, throwIfCancelled, isCancelled } from "./cancel";

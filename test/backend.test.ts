@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initBackend, backendInfo, BACKENDS } from "../src/backend";
+import { backendInfo, BACKENDS } from "../src/backend";
+import { initBackend } from "../src/runtime";
 
 test("initBackend picks a backend and reports it", async () => {
   const info = await initBackend();

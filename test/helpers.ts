@@ -1,6 +1,6 @@
 /** Shared test utilities: backend setup once per file, float64 finite differences, tolerant comparisons. */
 import assert from "node:assert/strict";
-import { initBackend } from "../src/backend";
+import { initBackend } from "../src/runtime";
 
 export async function setup(): Promise<void> {
   await initBackend();

@@ -101,7 +101,7 @@ function zeroGradient(kernelName: string): tf.GradConfig {
 const replaced = new Map<string, tf.GradConfig | null>();
 let registered = false;
 
-/** Idempotent; called by `initBackend`. */
+/** Idempotent; called by `initBackend` (src/runtime.ts). */
 export function registerExactGradients(): void {
   if (registered) return;
   registered = true;

@@ -6,7 +6,7 @@
  *   RMSProp:          P = diag((√ν̂ + ε)/η),  ν = (1−β2) g⊙²   (ν̂ = g⊙² with bias correction)
  *   Scalar RMSProp:   P = (√ν̂ + ε)/η · I,     ν = (1−β2) ‖g‖²
  */
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime";
 import { tfDerivatives } from "../autodiff/derivatives";
 import { effectiveHessian, topEigs } from "../curvature";
 import { loadProblem, optimizerSpecOf, problemObjective } from "../data/problem";

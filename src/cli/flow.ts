@@ -1,5 +1,5 @@
 /** `flowlab flow`: run the discrete optimizer, the stable flow and the central flow on a problem directory. */
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime";
 import { tfDerivatives } from "../autodiff/derivatives";
 import { loadProblem, optimizerSpecOf, problemObjective } from "../data/problem";
 import { FLOWS, PROCESSES, validateOptions, type ProcessName } from "../flows/index";

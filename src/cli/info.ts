@@ -1,6 +1,6 @@
 /** `flowlab info`: backend, versions, threads; the first thing to paste into a bug report. */
 import { cpus } from "node:os";
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime";
 import { exactGradientKernels } from "../autodiff/gradients";
 import { parseFlags, type FlagSpec } from "./args";
 import { VERSION } from "../version";

@@ -4,7 +4,7 @@
  * matches; otherwise the run computes them and the cache stores them atomically.
  */
 import type { DataFrame } from "danfojs-node";
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime";
 import { Progress } from "../progress";
 import { ResultsCache, cacheHash, type CacheKey } from "./cache";
 import { VERSION } from "../version";
