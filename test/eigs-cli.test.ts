@@ -111,5 +111,7 @@ test("text output lists eig_1..eig_k and the HVP count; --k 0 is a usage error",
   assert.match(out, /eig_2 {2}0\.13937\d+/);
   assert.doesNotMatch(out, /eig_3/);
   assert.match(out, /hvps \d+/);
-  await assert.rejects(() => main(["--problem", EXAMPLE, "--k", "0"]), /--k must be at least 1/);
+  await assert.rejects(() => main(["--problem", EXAMPLE, "--k", "0"]), /--k must be an integer in \[1, 253\] \(the number of parameters\), got 0/);
+  // k above the number of parameters: the same message as `flowlab flow` and the flows' own validation.
+  await assert.rejects(() => main(["--problem", EXAMPLE, "--k", "1000"]), /--k must be an integer in \[1, 253\] \(the number of parameters\), got 1000/);
 });

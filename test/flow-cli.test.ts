@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXAMPLE_PROBLEM as REF } from "./reference";
@@ -41,4 +41,12 @@ test("flow reports a missing problem directory naming the file", () => {
   const r = flowlab("flow", "--problem", join(tmpdir(), "no-such-problem"), "--out", tmpdir());
   assert.equal(r.status, 1);
   assert.match(r.stderr, /problem\.json/);
+});
+
+test("flow rejects k above the number of parameters before any computation, writing nothing", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "flowlab-flow-")), "out");
+  const r = flowlab("flow", "--problem", REF, "--k", "1000", "--steps", "2", "--out", out);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--k must be an integer in \[1, 253\] \(the number of parameters\), got 1000/);
+  assert.equal(existsSync(out), false, "no output directory");
 });

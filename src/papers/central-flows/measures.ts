@@ -7,11 +7,9 @@ import { gaussianSmooth } from "../../plot/smoothing";
 import { mean } from "../../lab/stats";
 import type { Table } from "../../lab/types";
 
-export function norm(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
-}
+import { norm } from "../../linalg/vec";
+
+export { norm };
 
 export function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;

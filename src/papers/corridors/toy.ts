@@ -10,7 +10,9 @@
 import { tf } from "../../backend";
 import type { Objective } from "../../models/objective";
 
-export type Vec = Float64Array;
+import type { Vec } from "../../linalg/vec";
+
+export type { Vec };
 
 /** A symmetric 2×2 matrix [[xx, xy], [xy, yy]]. */
 export interface Sym2 {
