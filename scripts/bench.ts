@@ -1,5 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --json]`: what the curvature machinery costs on this machine.
+ * `npm run bench [-- --quick] [-- --json] [-- --micro]`: what the curvature machinery costs on this machine.
+ *
+ * Default: the flows table (scripts/bench-flows.ts: three processes × engines f64 / tfjs / the b28268a baseline,
+ * with s total, ms/step, HVPs, calls per step and the speed-up over the baseline; set FLOWLAB_BENCH_BASELINE to
+ * a compiled dist/ of b28268a), the large-model rows, and the engine crossover (the measurement behind
+ * F64_MAX_MULTIPLY_ADDS in src/autodiff/select.ts). `--micro` adds the per-call benchmarks below for both engines.
  *
  * Each benchmark is a function (BenchCase, BenchOptions) → Row[], so more (e.g. flow steps) can be added to
  * BENCHMARKS. Times are medians over `reps` runs after `warmup` runs; every batched number is one tfjs call.
@@ -10,7 +15,9 @@
  */
 import { backendInfo } from "../src/backend";
 import { initBackend } from "../src/runtime";
-import { tfDerivatives, type Derivatives, type Vec } from "../src/autodiff/derivatives";
+import { type Derivatives, type EngineName, type Vec } from "../src/autodiff/derivatives";
+import { derivatives, F64_MAX_MULTIPLY_ADDS, forwardMultiplyAdds } from "../src/autodiff/select";
+import { loadavg } from "node:os";
 import { effectiveHessian, topEigs } from "../src/curvature";
 import { gaussianRegression } from "../src/data/synthetic";
 import { loadMnist } from "../src/data/mnist";
@@ -20,7 +27,7 @@ import { mlp, type MlpSpec } from "../src/models/mlp";
 import type { LossName } from "../src/models/losses";
 import { supervisedObjective, type Dataset } from "../src/models/objective";
 import { Rng } from "../src/random";
-import { benchFlows } from "./bench-flows";
+import { benchFlowRuns, formatFlowTable } from "./bench-flows";
 
 export interface Row {
   model: string;
@@ -153,22 +160,65 @@ export const benchThird: Benchmark = (c, o) => {
 
 export const BENCHMARKS: Record<string, Benchmark> = { gradient: benchGradient, hvp: benchHvp, eigs: benchEigs, third: benchThird };
 
-function mlpCase(name: string, spec: MlpSpec, loss: LossName, data: Dataset, init: "lecun_normal" | "torch", seed: number): BenchCase {
+function mlpCase(name: string, spec: MlpSpec, loss: LossName, data: Dataset, init: "lecun_normal" | "torch", seed: number, engine: EngineName): BenchCase {
   const model = mlp(spec);
   const objective = supervisedObjective(model, loss, data);
-  return { name, D: tfDerivatives(objective), w: initParams(model.layout, { scheme: init }, seed), dispose: () => objective.dispose() };
+  const D = derivatives(objective, { engine });
+  return { name: `${name} ${engine}`, D, w: initParams(model.layout, { scheme: init }, seed), dispose: () => objective.dispose() };
 }
 
 /** (a) the central-flows example: 8→16→16→1 swish, n = 128, x, y ~ N(0, 1), LeCun-normal init. */
-export function centralFlowsCase(): BenchCase {
+export function centralFlowsCase(engine: EngineName = "tfjs"): BenchCase {
   const data = gaussianRegression({ n: 128, d: 8, out: 1, seed: 0 });
-  return mlpCase("swish 8-16-16-1 n128", { widths: [8, 16, 16, 1], activation: "swish", bias: true }, "mse", data, "lecun_normal", 1);
+  return mlpCase("swish 8-16-16-1 n128", { widths: [8, 16, 16, 1], activation: "swish", bias: true }, "mse", data, "lecun_normal", 1, engine);
 }
 
 /** (b) 196→64→64→10 tanh on 1000 MNIST digits, 2×2 average-pooled and standardized. */
-export function mnistCase(n = 1000): BenchCase {
+export function mnistCase(n = 1000, engine: EngineName = "tfjs"): BenchCase {
   const data = loadMnist({ n, pool: 2, standardize: true, seed: 0 });
-  return mlpCase(`tanh 196-64-64-10 mnist${n}`, { widths: [196, 64, 64, 10], activation: "tanh", bias: true }, "mse", data, "lecun_normal", 1);
+  return mlpCase(`tanh 196-64-64-10 mnist${n}`, { widths: [196, 64, 64, 10], activation: "tanh", bias: true }, "mse", data, "lecun_normal", 1, engine);
+}
+
+/** MLP sizes for the engine crossover, from the flows example up to the large model. */
+const CROSSOVER: { widths: number[]; n: number }[] = [
+  { widths: [8, 16, 16, 1], n: 128 },
+  { widths: [8, 16, 16, 1], n: 1024 },
+  { widths: [32, 64, 64, 1], n: 256 },
+  { widths: [32, 64, 64, 1], n: 1024 },
+  { widths: [196, 64, 64, 10], n: 250 },
+  { widths: [196, 64, 64, 10], n: 1000 },
+];
+
+/**
+ * One eigensolver-like request at a fresh point (a gradient, then 5 HVPs at it) on each engine, per MLP size:
+ * ms for each and the ratio tfjs ÷ f64 (> 1: f64 faster), against multiply-adds per forward pass.
+ */
+export function benchCrossover(o: Pick<BenchOptions, "warmup" | "reps">): Row[] {
+  const rows: Row[] = [];
+  for (const { widths, n } of CROSSOVER) {
+    const model = mlp({ widths, activation: "tanh", bias: true });
+    const objective = supervisedObjective(model, "mse", gaussianRegression({ n, d: widths[0], out: widths[widths.length - 1], seed: 0 }));
+    try {
+      const madds = forwardMultiplyAdds(objective) as number;
+      const name = `[${widths.join("-")}] n${n} (${(madds / 1e6).toFixed(2)}M madds)`;
+      const ms: Record<string, number> = {};
+      for (const engine of ["f64", "tfjs"] as const) {
+        const D = derivatives(objective, { engine });
+        const w = initParams(model.layout, { scheme: "lecun_normal" }, 1);
+        const vs = randomBlock(new Rng(4), 5, D.dim);
+        ms[engine] = timeMedian(() => {
+          w[0] += 1e-6; // a new point each time: no cached forward pass
+          D.lossAndGrad(w);
+          D.hvp(w, vs);
+        }, o);
+        rows.push({ model: name, measure: `gradient + 5 HVPs, ${engine}`, value: ms[engine], unit: "ms" });
+      }
+      rows.push({ model: name, measure: "tfjs ÷ f64", value: ms.tfjs / ms.f64, unit: `× (auto picks ${madds <= F64_MAX_MULTIPLY_ADDS ? "f64" : "tfjs"})` });
+    } finally {
+      objective.dispose();
+    }
+  }
+  return rows;
 }
 
 export function formatTable(rows: Row[]): string {
@@ -186,27 +236,44 @@ export function benchOptions(quick: boolean): BenchOptions {
     : { warmup: 2, reps: 7, hvpBlocks: [1, 5, 8, 16], thirdPairs: [1, 3, 6, 15], k: 3, burnInMs: 3000 };
 }
 
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(", ");
+
 async function main(argv: string[]): Promise<void> {
-  const unknown = argv.filter((a) => a !== "--quick" && a !== "--json");
-  if (unknown.length > 0) throw new Error(`bench: unknown argument ${unknown[0]}; allowed: --quick, --json`);
+  const allowed = ["--quick", "--json", "--micro"];
+  const unknown = argv.filter((a) => !allowed.includes(a));
+  if (unknown.length > 0) throw new Error(`bench: unknown argument ${unknown[0]}; allowed: ${allowed.join(", ")}`);
   const quick = argv.includes("--quick");
+  const json = argv.includes("--json");
   await initBackend();
   const b = backendInfo();
   const o = benchOptions(quick);
-  const cases: Array<() => BenchCase> = [centralFlowsCase, () => mnistCase(quick ? 250 : 1000)];
-  const rows: Row[] = [];
-  for (const make of cases) {
-    const c = make();
-    try {
-      burnIn(c, o.burnInMs);
-      for (const bench of Object.values(BENCHMARKS)) rows.push(...bench(c, o));
-    } finally {
-      c.dispose();
+  const loadBefore = load();
+  const steps = quick ? 100 : 1000;
+  const largeSteps = quick ? 3 : 20;
+  const log = (msg: string): void => void (json ? null : console.error(msg));
+  log(`flows: ${steps} steps (large model ${largeSteps}), one child process per run; load average ${loadBefore}`);
+  const flows = benchFlowRuns({ steps, largeSteps, onRun: (r) => log(`  ${r.model} ${r.process} ${r.engine}: ${r.seconds.toFixed(2)} s`) });
+  const rows: Row[] = benchCrossover(o);
+  if (argv.includes("--micro")) {
+    const cases: Array<() => BenchCase> = [];
+    for (const engine of ["f64", "tfjs"] as const) cases.push(() => centralFlowsCase(engine), () => mnistCase(quick ? 250 : 1000, engine));
+    for (const make of cases) {
+      const c = make();
+      try {
+        burnIn(c, o.burnInMs);
+        for (const bench of Object.values(BENCHMARKS)) rows.push(...bench(c, o));
+      } finally {
+        c.dispose();
+      }
     }
   }
-  rows.push(...benchFlows(quick ? 100 : 1000));
-  if (argv.includes("--json")) console.log(JSON.stringify({ backend: b.backend, quick, rows }));
-  else console.log(`backend ${b.backend} (tfjs ${b.tfjsVersion}, ${b.threads} thread(s))${quick ? ", --quick" : ""}\n${formatTable(rows)}`);
+  const loadAfter = load();
+  if (json) console.log(JSON.stringify({ backend: b.backend, quick, load: [loadBefore, loadAfter], flows: flows.runs, rows }));
+  else {
+    console.log(`backend ${b.backend} (tfjs ${b.tfjsVersion}, ${b.threads} thread(s))${quick ? ", --quick" : ""}; load average before ${loadBefore}, after ${loadAfter}`);
+    console.log(`\nProcesses (GD η = 0.1, k = 5; ${steps} steps on the small model, ${largeSteps} on the large one); ${flows.note}\n${formatFlowTable(flows.runs)}`);
+    console.log(`\nEngine crossover and per-call costs\n${formatTable(rows)}`);
+  }
 }
 
 if (require.main === module) {

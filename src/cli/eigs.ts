@@ -7,7 +7,7 @@
  *   Scalar RMSProp:   P = (√ν̂ + ε)/η · I,     ν = (1−β2) ‖g‖²
  */
 import { initBackend } from "../runtime";
-import { tfDerivatives } from "../autodiff/derivatives";
+import { derivatives } from "../autodiff/select";
 import { effectiveHessian, topEigs } from "../curvature";
 import { loadProblem, optimizerSpecOf, problemObjective } from "../data/problem";
 import { ruleFromSpec } from "../optim/spec";
@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const objective = problemObjective(problem);
   try {
-    const D = tfDerivatives(objective);
+    const D = derivatives(objective);
     const w0 = problem.w0;
     const state = rule.updateState(rule.init(D.dim), D.lossAndGrad(w0).grad);
     const P = rule.precond(state, D.dim);

@@ -1,6 +1,6 @@
 /** `flowlab flow`: run the discrete optimizer, the stable flow and the central flow on a problem directory. */
 import { initBackend } from "../runtime";
-import { tfDerivatives } from "../autodiff/derivatives";
+import { derivatives } from "../autodiff/select";
 import { loadProblem, optimizerSpecOf, problemObjective } from "../data/problem";
 import { FLOWS, PROCESSES, validateOptions, type ProcessName } from "../flows/index";
 import { ruleFromSpec } from "../optim/spec";
@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   const objective = problemObjective(problem);
   try {
     for (const name of which as ProcessName[]) {
-      const D = tfDerivatives(objective);
+      const D = derivatives(objective);
       const bar = new Progress(name, steps);
       const result = FLOWS[name]({ D, rule, w0: problem.w0 }, {
         steps,

@@ -2,11 +2,12 @@
 import { cpus } from "node:os";
 import { initBackend } from "../runtime";
 import { exactGradientKernels } from "../autodiff/gradients";
+import { F64_MAX_MULTIPLY_ADDS, requestedEngine } from "../autodiff/select";
 import { parseFlags, type FlagSpec } from "./args";
 import { VERSION } from "../version";
 
 export const spec: Record<string, FlagSpec> = { json: { kind: "boolean", help: "print one JSON object" } };
-export const summary = "report the tfjs backend in use, versions and threads";
+export const summary = "report the tfjs backend in use, the derivative engine, versions and threads";
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, spec);
@@ -23,6 +24,9 @@ export async function main(argv: string[]): Promise<number> {
     skipped: b.skipped,
     exactGradients: exactGradientKernels(),
     override: process.env.FLOWLAB_BACKEND ?? null,
+    // Derivative engine: FLOWLAB_ENGINE or auto (autodiff/select.ts).
+    engine: requestedEngine(),
+    engines: `f64 (float64) for MLP objectives up to ${F64_MAX_MULTIPLY_ADDS.toExponential(0)} multiply-adds per forward pass (auto), else tfjs (float32)`,
   };
   if (flags.json) {
     console.log(JSON.stringify(info));
