@@ -12,6 +12,7 @@ import { mlp, type Mlp } from "../models/mlp";
 import { supervisedObjective, type Dataset, type Objective } from "../models/objective";
 import { denseLayout } from "../params";
 import { writeFileAtomic } from "../atomic";
+import { firstNonFinite } from "../linalg/vec";
 import { validateOptimizerSpec, type OptimizerSpec } from "../optim/spec";
 import { readNpy, writeNpy } from "./npy";
 
@@ -137,12 +138,6 @@ export function parseProblemSpec(json: unknown, file = "problem.json"): ProblemS
 
 function fmtShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-}
-
-/** Index of the first non-finite value, or -1. */
-function firstNonFinite(xs: ArrayLike<number>): number {
-  for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i])) return i;
-  return -1;
 }
 
 function checkFinite(file: string, xs: ArrayLike<number>, cols: number): void {
