@@ -1,7 +1,8 @@
 /** Update rules: closed forms, the discrete/continuous state correspondence, dP/dt, validation. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clr, cosine, gd, momentum, polyak, rmsprop, stabilityThreshold, warmup } from "../src/optim/index";
+import { clr, cosine, gd, momentum, polyak, rmsprop, ruleFromSpec, stabilityThreshold, validateOptimizerSpec, warmup, type UpdateRule } from "../src/optim/index";
+import { makeRule } from "../src/papers/central-flows/setup";
 
 const g = Float64Array.from([0.5, -2, 0.1]);
 const w = Float64Array.from([1, 2, 3]);
@@ -74,4 +75,33 @@ test("momentum thresholds and Polyak / CLR steps", () => {
   assert.ok(Math.abs(step.lr - 2 / g2) < 1e-12);
   assert.equal(polyak({ target: 3, maxLr: 5 }).step(polyak().init(3), { w, g, loss: 2 }).lr, 0, "no step below the target");
   assert.equal(clr(0.1).step(clr().init(3), { w, g, loss: 100 }).lr, 0.1, "capped");
+});
+
+test("one optimizer spec: ruleFromSpec builds each rule; the validator names the field and its range", () => {
+  const w = Float64Array.from([1, -2]);
+  const g = Float64Array.from([0.5, 0.25]);
+  const same = (a: UpdateRule, b: UpdateRule): void => {
+    const sa = a.step(a.init(2), { w, g, loss: 1 });
+    const sb = b.step(b.init(2), { w, g, loss: 1 });
+    assert.equal(a.name, b.name);
+    assert.deepEqual(sa.w, sb.w);
+  };
+  same(ruleFromSpec({ name: "gd", lr: 0.1 }), gd(0.1));
+  same(ruleFromSpec({ name: "nesterov", lr: 0.1, beta: 0.9 }), momentum(0.1, 0.9, "nesterov"));
+  same(ruleFromSpec({ name: "scalar_rmsprop", lr: 0.1, beta2: 0.9, eps: 1e-8, biasCorrection: true }), rmsprop({ lr: 0.1, beta2: 0.9, eps: 1e-8, biasCorrection: true, scalar: true }));
+  // The experiments' builders are this one.
+  assert.equal(makeRule, ruleFromSpec);
+  const bad: [unknown, RegExp][] = [
+    [{ name: "adam", lr: 0.1 }, /optimizer\.name must be one of gd, heavy_ball, nesterov, rmsprop, scalar_rmsprop, got "adam"/],
+    [{ name: "gd", lr: Infinity }, /optimizer\.lr must be a finite number > 0, got Infinity/],
+    [{ name: "gd", lr: NaN }, /optimizer\.lr must be a finite number > 0, got NaN/],
+    [{ name: "heavy_ball", lr: 0.1, beta: 1 }, /optimizer\.beta must be in \[0, 1\), got 1/],
+    [{ name: "rmsprop", lr: 0.1, beta2: 0, eps: 0, biasCorrection: true }, /optimizer\.beta2 must be in \(0, 1\), got 0/],
+    [{ name: "rmsprop", lr: 0.1, beta2: 0.9, eps: -1, biasCorrection: true }, /optimizer\.eps must be a finite number ≥ 0, got -1/],
+    [{ name: "rmsprop", lr: 0.1, beta2: 0.9, eps: 0, biasCorrection: "yes" }, /optimizer\.biasCorrection must be true or false, got "yes"/],
+    [null, /optimizer must be an object, got null/],
+  ];
+  for (const [spec, message] of bad) assert.throws(() => validateOptimizerSpec(spec), message);
+  // β₂ = 0 fails the constructor exactly as it fails the spec (it passed problem.json before).
+  assert.throws(() => rmsprop({ lr: 0.1, beta2: 0, eps: 0, biasCorrection: true, scalar: false }), /beta2 must be in \(0, 1\)/);
 });
