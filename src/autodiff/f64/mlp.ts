@@ -21,7 +21,7 @@ import type { Activation } from "../../models/activations";
 import type { LossName } from "../../models/losses";
 import { denseLayout, type DenseSlot } from "../../params";
 import { activationDerivatives } from "./activations";
-import { addBias, addColumnSums, addOuter, matMul, matMulTransposed } from "./kernels";
+import { addBias, addColumnSums, addOuter, addOuterPair, matMul, matMulPair, matMulTransposed, matMulTransposedPair } from "./kernels";
 import { OutputLoss } from "./losses";
 
 /** What the engine needs to know about a supervised MLP objective (see models/objective.ts). */
@@ -184,8 +184,8 @@ export class MlpEngine {
     for (let l = 0; l < L; l++) {
       const s = layers[l];
       const Z1 = t.Z[l];
-      matMul(A[l], n, s.in, v, s.wOffset, s.out, Z1, false);
-      if (l > 0) matMul(t.A[l], n, s.in, w, s.wOffset, s.out, Z1, true);
+      if (l > 0) matMulPair(A[l], v, t.A[l], w, n, s.in, s.wOffset, s.out, Z1);
+      else matMul(A[l], n, s.in, v, s.wOffset, s.out, Z1, false);
       if (s.bOffset >= 0) addBias(Z1, n, s.out, v, s.bOffset);
       if (l < L - 1) {
         const A1 = t.A[l + 1];
@@ -198,14 +198,13 @@ export class MlpEngine {
       const s = layers[l];
       const G1 = t.G[l];
       if (out) {
-        addOuter(A[l], n, s.in, G1, s.out, out, s.wOffset);
-        if (l > 0) addOuter(t.A[l], n, s.in, G[l], s.out, out, s.wOffset);
+        if (l > 0) addOuterPair(A[l], G1, t.A[l], G[l], n, s.in, s.out, out, s.wOffset);
+        else addOuter(A[l], n, s.in, G1, s.out, out, s.wOffset);
         if (s.bOffset >= 0) addColumnSums(G1, n, s.out, out, s.bOffset);
       }
       if (l === 0) break;
       const B1 = t.B[l];
-      matMulTransposed(G1, n, s.out, w, s.wOffset, s.in, B1, false);
-      matMulTransposed(G[l], n, s.out, v, s.wOffset, s.in, B1, true);
+      matMulTransposedPair(G1, w, G[l], v, n, s.out, s.wOffset, s.in, B1);
       const Gp = t.G[l - 1];
       const Bl = B[l];
       const sp = S1[l - 1];
