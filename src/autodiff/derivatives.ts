@@ -10,9 +10,11 @@
  * The float64 engine for MLP objectives (autodiff/f64) implements the same interface; autodiff/select picks one.
  */
 import { tf } from "../backend";
+import type { Vec } from "../linalg/vec";
 import type { Objective } from "../models/objective";
 
-export type Vec = Float64Array;
+/** Host vectors are linalg/vec's (defined once there). */
+export type { Vec };
 
 /** How much differentiation work was done; HVPs and third-derivative vectors count per vector. */
 export interface Counters {
