@@ -4,6 +4,7 @@
  * last width is 1, else (n, out)) and w0.npy (the flat parameter vector in the params.ts layout).
  * Everything is validated on the way in; every error names the file and the field.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseActivation, type Activation } from "../models/activations";
@@ -198,6 +199,7 @@ export function createProblem(
     );
   }
   checkFinite(files.w0, w0, 1);
+  if (checked.k > layout.size) throw new Error(`${files.spec}: field "k" is ${checked.k}, more eigenvalues than the model's ${layout.size} parameters; k must be in 1..${layout.size}`);
   const model = mlp({ widths, activation: checked.model.activation, bias: checked.model.bias });
   return { dir, spec: checked, model, data, w0: Float64Array.from(w0) };
 }
@@ -244,6 +246,20 @@ export function loadProblem(dir: string): Problem {
   checkFinite(files.y, y.data, out);
   const data: Dataset = { X: Float32Array.from(X.data), Y: Float32Array.from(y.data), n, d, c: out };
   return createProblem(spec, data, w0.data, dir, files);
+}
+
+/** The files of a problem directory, in a fixed order. */
+export const PROBLEM_FILES = ["problem.json", "X.npy", "y.npy", "w0.npy"] as const;
+
+/** sha256 over the bytes of the four files (each prefixed by its name and length): identifies a problem's content. */
+export function problemHash(dir: string): string {
+  const h = createHash("sha256");
+  for (const name of PROBLEM_FILES) {
+    const bytes = readFileSync(join(dir, name));
+    h.update(`${name}\0${bytes.length}\0`);
+    h.update(bytes);
+  }
+  return h.digest("hex");
 }
 
 /** Writes a problem directory in the interchange format (float64 .npy files; each file written atomically). */
