@@ -2,7 +2,7 @@
  * Atomic file writes: write a temp file beside the target, fsync it, then rename over the target, so an
  * interrupted run never leaves half a file (readers see the old file or the new one).
  */
-import { accessSync, closeSync, constants as fsConstants, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants as fsConstants, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 
 let counter = 0;
@@ -166,4 +166,71 @@ export function stageDir(target: string, o: StagedDirOptions): StagedDir {
     rmSync(old, { recursive: true, force: true });
   };
   return { target: abs, path, commit, discard };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A lock file for read-modify-write updates shared by processes (figures/manifest.json)
+
+const held = new Map<string, number>();
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The pid recorded in a lock file, or null if it cannot be read (being written, or removed meanwhile). */
+function lockHolder(path: string): number | null {
+  try {
+    const pid = Number(readFileSync(path, "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `fn` holding `lockPath` (created with O_EXCL, holding our pid). Waits for another holder up to
+ * `timeoutMs`; a lock left by a process that no longer exists is taken over. Re-entrant within a process.
+ */
+export function withFileLock<T>(lockPath: string, fn: () => T, timeoutMs = 60_000): T {
+  const path = resolve(lockPath);
+  const depth = held.get(path) ?? 0;
+  if (depth > 0) {
+    held.set(path, depth + 1);
+    try {
+      return fn();
+    } finally {
+      held.set(path, depth);
+    }
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 5; ; wait = Math.min(100, wait * 2)) {
+    try {
+      const fd = openSync(path, "wx");
+      try {
+        writeSync(fd, `${process.pid}\n${new Date().toISOString()}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new Error(`${path}: cannot create the lock file: ${errnoText(e)}`);
+    }
+    const holder = lockHolder(path);
+    if (holder !== null && holder !== process.pid && !processAlive(holder)) {
+      rmSync(path, { force: true }); // stale: its process died holding it
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${path}: held by process ${holder ?? "?"} for over ${Math.round(timeoutMs / 1000)} s; if no other flowlab run is active, delete the file and run again`);
+    }
+    sleepSync(wait);
+  }
+  held.set(path, 1);
+  try {
+    return fn();
+  } finally {
+    held.delete(path);
+    rmSync(path, { force: true });
+  }
 }
