@@ -51,12 +51,18 @@ interface WasmModule {
 }
 
 /**
- * The thread count asked for: FLOWLAB_THREADS if set (1 keeps the single-threaded binary), else every logical
- * core up to MAX_WASM_THREADS.
+ * Why one thread is the default: on this project's 2-core development machine (shared, load average 14–19)
+ * 2 threads ran 1.5–4× slower than 1 (gradients, HVPs and third derivatives of both benchmark models, `npm run
+ * bench:threads`) and the backend took seconds instead of 0.2 s to start (8 workers). Measure on your machine.
  */
+export const SINGLE_THREAD_DEFAULT =
+  "1 by default; FLOWLAB_THREADS=2 starts tfjs's threaded wasm binary (works here, bit-identical results, " +
+  "but measured 1.5–4× slower on a loaded 2-core machine: npm run bench:threads compares 1 and 2)";
+
+/** The thread count asked for: FLOWLAB_THREADS if set, else 1 (SINGLE_THREAD_DEFAULT says why). */
 export function requestedWasmThreads(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLOWLAB_THREADS;
-  if (raw === undefined || raw.trim() === "") return Math.max(1, Math.min(MAX_WASM_THREADS, os.availableParallelism()));
+  if (raw === undefined || raw.trim() === "") return 1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) throw new Error(`FLOWLAB_THREADS=${raw} is not an integer from 1 to ${MAX_WASM_THREADS}`);
   return n;
@@ -75,7 +81,8 @@ export async function setWasmBackend(threads = requestedWasmThreads()): Promise<
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the wasm backend is chosen
   const wasm: WasmModule = require("@tensorflow/tfjs-backend-wasm");
   const cores = os.availableParallelism();
-  let note: string | null = threads === 1 && cores > 1 ? "FLOWLAB_THREADS=1" : null;
+  const asked = process.env.FLOWLAB_THREADS;
+  let note: string | null = threads === 1 && cores > 1 ? (asked ? `FLOWLAB_THREADS=${asked}` : SINGLE_THREAD_DEFAULT) : null;
   if (threads > 1) {
     const unsupported = wasmThreadsUnsupported();
     if (unsupported === null) {
