@@ -85,7 +85,7 @@ function refusal(target: string, o: StagedDirOptions): string | null {
     st = lstatSync(target);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    return `${o.argument} ${target}: cannot be inspected: ${errnoText(e)}`;
+    return `${o.argument} ${target}: cannot be used: ${errnoText(e)}`;
   }
   if (!st.isDirectory()) return `${o.argument} ${target}: exists and is not a folder; give a folder path (created if missing)`;
   const entries = readdirSync(target);

@@ -30,6 +30,13 @@ export const spec: Record<string, FlagSpec> = {
   force: { kind: "boolean", help: "replace an --out that holds a previous run, as a whole (without it, such an --out is refused)" },
 };
 export const summary = "run discrete / stable / central processes on a problem and write CSV + .npy outputs";
+export const extras = {
+  notes: [
+    "Outputs: <process>.csv and w_final_<process>.npy for each process, and run.json (problem sha256, options, flowlab version and commit, engine and backend, start and end time). " +
+      "Everything is checked before the computation starts (flags, problem files, --out). The set is written to a temporary folder beside --out and moved into place only when complete: a failed or interrupted run leaves --out as it was.",
+    "An --out holding a previous run is refused unless --force is given; with --force it is replaced as a whole, never mixed with the new run. A folder holding other files is always refused.",
+  ],
+};
 
 /** Parses --which: known processes, each once, at least one. */
 function parseWhich(value: string[] | undefined): ProcessName[] {
