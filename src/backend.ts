@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // The union package registers every op gradient into tfjs's global registry (tfjs-core alone registers none in CommonJS).
 import "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
+import { setWasmBackend } from "./wasm-threads";
 
 export { tf };
 
@@ -24,8 +25,10 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** Why the preferred backends were skipped, in order of preference. */
   skipped: string[];
-  /** Threads the backend computes with (native: TF's pool; wasm here: 1, no SharedArrayBuffer workers in Node). */
+  /** Threads the backend computes with (native: TF's pool; wasm: XNNPACK's pool, see src/wasm-threads.ts). */
   threads: number;
+  /** Why the backend computes with fewer threads than there are cores, if it does. */
+  threadsNote?: string | null;
   simd: boolean | null;
 }
 
@@ -69,14 +72,17 @@ export async function selectBackend(prefer?: BackendName): Promise<BackendInfo> 
   const skipped: string[] = [];
   for (const name of order) {
     const why = load(name);
-    if (why === null && (await tf.setBackend(TFJS_NAME[name]))) {
+    // wasm: tfjs never starts its threaded binary in Node by itself; setWasmBackend does (src/wasm-threads.ts).
+    const wasm = why === null && name === "wasm" ? await setWasmBackend() : null;
+    if (why === null && (wasm ? wasm.ok : await tf.setBackend(TFJS_NAME[name]))) {
       await tf.ready();
       current = {
         backend: name,
         tfjsBackend: tf.getBackend(),
         tfjsVersion: tf.version_core,
         skipped,
-        threads: name === "native" ? cpus().length : 1,
+        threads: name === "native" ? cpus().length : (wasm?.threads ?? 1),
+        threadsNote: name === "cpu" ? "the pure-JS cpu backend is single-threaded" : (wasm?.note ?? null),
         simd: name === "wasm" ? tf.env().getBool("WASM_HAS_SIMD_SUPPORT") : null,
       };
       return current;

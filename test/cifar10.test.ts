@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { CIFAR10_FEATURES, cifar10Available, ensureCifar10, extractTarGz, loadCifar10 } from "../src/data/cifar10";
+import { CIFAR10_FEATURES, CIFAR10_URL_ENV, cifar10Available, cifar10Url, ensureCifar10, extractTarGz, loadCifar10 } from "../src/data/cifar10";
 import { featureStats } from "../src/data/standardize";
 import { setProgressSink, type ProgressEvent } from "../src/progress";
 import { assertClose } from "./helpers";
@@ -191,4 +191,99 @@ test("the tar reader refuses path traversal and reports corrupt input with the f
   assert.ok(!existsSync(join(dir, "escape.txt")));
   writeFileSync(evil, Buffer.from("not gzip at all"));
   await assert.rejects(extractTarGz(evil, join(dir, "out")), /evil\.tar\.gz: cannot extract/);
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Faults of the network (issue 16): every server is on 127.0.0.1; nothing else is contacted.
+
+/** A loopback server running `handler`, closed (with its connections) by the returned function. */
+async function loopback(handler: (socket: Socket) => void): Promise<{ base: string; close: () => void }> {
+  const srv = createNetServer(handler);
+  const sockets = new Set<Socket>();
+  srv.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  return {
+    base: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      srv.close();
+    },
+  };
+}
+
+/** Raw HTTP headers for the archive, then `bytes` of its body. */
+const head = (): string => `HTTP/1.1 200 OK\r\ncontent-length: ${archive.length}\r\ncontent-type: application/gzip\r\n\r\n`;
+
+test("a server that accepts and never answers: connect timeout, named as such", async () => {
+  const s = await loopback(() => undefined);
+  const dir = join(tmp, "silent");
+  try {
+    const t0 = Date.now();
+    await assert.rejects(ensureCifar10({ dir, url: `${s.base}/cifar-10-binary.tar.gz`, md5, connectTimeoutMs: 300 }), (e: Error) => {
+      assert.match(e.message, /could not be reached: no response within 0\.3 s \(connect timeout\)/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 10_000, "gave up long before undici's 300 s headers timeout");
+    assert.deepEqual(readdirSync(dir), [], "no .part left");
+  } finally {
+    s.close();
+  }
+});
+
+test("a server that stalls mid-body: idle timeout, 'interrupted after N MB'", async () => {
+  const half = Math.floor(archive.length / 2);
+  const s = await loopback((socket) => socket.once("data", () => socket.write(Buffer.concat([Buffer.from(head()), archive.subarray(0, half)]))));
+  const dir = join(tmp, "stall");
+  try {
+    await assert.rejects(ensureCifar10({ dir, url: `${s.base}/cifar-10-binary.tar.gz`, md5, idleTimeoutMs: 300 }), (e: Error) => {
+      assert.match(e.message, /the download from http:\/\/127\.0\.0\.1:\d+\/cifar-10-binary\.tar\.gz was interrupted after [\d.]+ [kM]B of [\d.]+ [kM]B: no data for 0\.3 s \(idle timeout\)/);
+      assert.doesNotMatch(e.message, /could not be reached/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir), [], "no .part left");
+  } finally {
+    s.close();
+  }
+});
+
+test("a server that closes mid-body: 'interrupted', not 'could not be reached'", async () => {
+  const half = Math.floor(archive.length / 2);
+  const s = await loopback((socket) =>
+    socket.once("data", () => socket.write(Buffer.concat([Buffer.from(head()), archive.subarray(0, half)]), () => setTimeout(() => socket.destroy(), 20))),
+  );
+  const dir = join(tmp, "cut");
+  try {
+    await assert.rejects(ensureCifar10({ dir, url: `${s.base}/cifar-10-binary.tar.gz`, md5 }), (e: Error) => {
+      assert.match(e.message, /was interrupted after [\d.]+ [kM]B of [\d.]+ [kM]B: /);
+      assert.doesNotMatch(e.message, /could not be reached/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir), [], "no .part left");
+  } finally {
+    s.close();
+  }
+});
+
+test("mirror override: $FLOWLAB_CIFAR10_URL and the url option, validated", async () => {
+  const s = await loopback((socket) => socket.once("data", () => socket.end(Buffer.concat([Buffer.from(head()), archive]))));
+  const saved = process.env[CIFAR10_URL_ENV];
+  try {
+    process.env[CIFAR10_URL_ENV] = `${s.base}/mirror/cifar-10-binary.tar.gz`;
+    assert.deepEqual(cifar10Url(), { url: `${s.base}/mirror/cifar-10-binary.tar.gz`, source: "$FLOWLAB_CIFAR10_URL" });
+    const batches = await ensureCifar10({ dir: join(tmp, "mirror"), md5 });
+    assert.equal(loadCifar10({ dir: batches, n: 2 }).n, 2);
+    process.env[CIFAR10_URL_ENV] = "not a url";
+    await assert.rejects(ensureCifar10({ dir: join(tmp, "bad-env"), md5 }), /CIFAR-10: \$FLOWLAB_CIFAR10_URL "not a url" is not a valid URL; expected http\(s\):\/\//);
+    // The option wins over the environment, and is named as the caller says (the CLI passes "--url").
+    await assert.rejects(ensureCifar10({ dir: join(tmp, "bad-opt"), md5, url: "ftp://127.0.0.1/x.tar.gz", urlSource: "--url" }), /CIFAR-10: --url "ftp:\/\/127\.0\.0\.1\/x\.tar\.gz" must be an http:\/\/ or https:\/\/ URL/);
+    await assert.rejects(ensureCifar10({ dir: join(tmp, "bad-opt"), md5, url: "::" }), /the url option "::" is not a valid URL/);
+    await assert.rejects(ensureCifar10({ dir: join(tmp, "bad-opt"), md5, url: `${s.base}/x`, idleTimeoutMs: 0 }), /idleTimeoutMs must be a positive number of milliseconds; got 0/);
+  } finally {
+    if (saved === undefined) delete process.env[CIFAR10_URL_ENV];
+    else process.env[CIFAR10_URL_ENV] = saved;
+    s.close();
+  }
 });

@@ -1,16 +1,33 @@
 /**
- * Where the shared reference material is: FLOWLAB_REFERENCE, else ../shared/reference beside the project (the
- * layout CI clones into), else this workplace's /work/shared/reference (for clones made anywhere else here).
+ * Where the shared reference material is (float64 reference outputs the flow, eigs and npy tests compare
+ * against): $FLOWLAB_REFERENCE, else shared/reference beside the clone (../shared/reference, the layout CI
+ * clones into). Nothing else: when neither holds it, the tests that need it fail, saying how to provide it.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
-function referenceDir(): string {
-  const candidates = [process.env.FLOWLAB_REFERENCE, join(__dirname, "..", "..", "shared", "reference"), "/work/shared/reference"].filter((p): p is string => !!p);
-  const found = candidates.find((p) => existsSync(join(p, "example-problem-tanh", "problem.json")));
-  if (!found) throw new Error(`the shared reference (example-problem-tanh) is in none of ${candidates.join(", ")}; set FLOWLAB_REFERENCE`);
-  return found;
+/** The file whose presence identifies the reference folder. */
+const MARKER = join("example-problem-tanh", "problem.json");
+
+/** The candidates in order, with where each came from. */
+export function referenceCandidates(env: NodeJS.ProcessEnv = process.env, projectRoot = join(__dirname, "..")): Array<{ dir: string; from: string }> {
+  const out: Array<{ dir: string; from: string }> = [];
+  if (env.FLOWLAB_REFERENCE) out.push({ dir: resolve(env.FLOWLAB_REFERENCE), from: "$FLOWLAB_REFERENCE" });
+  out.push({ dir: resolve(projectRoot, "..", "shared", "reference"), from: "shared/reference beside the clone" });
+  return out;
 }
 
-/** The example problem with float64 reference outputs (../shared/reference/example-problem-tanh). */
+/** The reference folder, or an error saying where it was looked for and how to provide it. */
+export function referenceDir(env: NodeJS.ProcessEnv = process.env, projectRoot = join(__dirname, "..")): string {
+  const candidates = referenceCandidates(env, projectRoot);
+  const found = candidates.find((c) => existsSync(join(c.dir, MARKER)));
+  if (found) return found.dir;
+  const tried = candidates.map((c) => `${c.dir} (${c.from})`).join(", ");
+  throw new Error(
+    `the shared reference (${MARKER}) is not in ${tried}. These tests compare against its float64 reference outputs: ` +
+      `set FLOWLAB_REFERENCE=/path/to/shared/reference, or put shared/reference beside the clone (../shared/reference). See README, "Tests".`,
+  );
+}
+
+/** The example problem with float64 reference outputs (<reference>/example-problem-tanh). */
 export const EXAMPLE_PROBLEM = join(referenceDir(), "example-problem-tanh");

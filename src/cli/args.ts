@@ -2,12 +2,16 @@
  * A small, strict flag parser: `--name value`, `--name=value`, boolean `--flag`. Unknown flags and missing
  * values are errors that name the flag and list the allowed ones.
  */
+import { columns, TERMINAL_WIDTH, wrap } from "./text";
+
 export type FlagKind = "string" | "int" | "number" | "boolean" | "list";
 
 export interface FlagSpec {
   kind: FlagKind;
   help: string;
   required?: boolean;
+  /** The value's placeholder in help, e.g. "DIR" (default by kind: <value>, <n>, <x>, <a,b,…>). */
+  arg?: string;
 }
 
 export type ParsedFlags = Record<string, string | number | boolean | string[] | undefined>;
@@ -57,7 +61,30 @@ function convert(name: string, kind: FlagKind, raw: string): string | number | s
   }
 }
 
-export function usage(command: string, summary: string, spec: Record<string, FlagSpec>): string {
-  const lines = Object.entries(spec).map(([k, s]) => `  --${k}${s.kind === "boolean" ? "" : " <" + s.kind + ">"}  ${s.help}${s.required ? " (required)" : ""}`);
-  return `flowlab ${command}: ${summary}\n${lines.join("\n")}`;
+const PLACEHOLDER: Record<FlagKind, string> = { string: "<value>", int: "<n>", number: "<x>", boolean: "", list: "<a,b,…>" };
+
+/** Whether argv asks for help (`-h` or `--help` anywhere before a `--`). */
+export function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "-h" || a === "--help");
+}
+
+export interface UsageExtras {
+  /** The synopsis after "usage: ", default `flowlab <command> [flags]`. */
+  synopsis?: string;
+  /** Paragraphs printed after the flags; lines starting with a space are examples, not wrapped. */
+  notes?: string[];
+}
+
+/** A command's help: summary, synopsis, one aligned row per flag (wrapped to TERMINAL_WIDTH), notes. */
+export function usage(command: string, summary: string, spec: Record<string, FlagSpec>, extras: UsageExtras = {}): string {
+  const rows = Object.entries(spec).map(([k, s]) => {
+    const arg = s.kind === "boolean" ? "" : ` ${s.arg ?? PLACEHOLDER[s.kind]}`;
+    return [`--${k}${arg}`, `${s.help}${s.required ? " (required)" : ""}`];
+  });
+  rows.push(["-h, --help", "show this help"]);
+  const parts = [`flowlab ${command}: ${summary}`, `usage: ${extras.synopsis ?? `flowlab ${command} [flags]`}`, ["flags:", ...columns(rows, { indent: 2 })].join("\n")];
+  // A note's lines are wrapped, except indented ones (examples), kept as written.
+  for (const note of extras.notes ?? []) parts.push(note.split("\n").flatMap((l) => (l.startsWith(" ") ? [l] : wrap(l, TERMINAL_WIDTH))).join("\n"));
+  return parts.join("\n\n");
 }

@@ -14,12 +14,11 @@ import { ruleFromSpec } from "../optim/spec";
 import { parseFlags, UsageError, type FlagSpec } from "./args";
 
 export const spec: Record<string, FlagSpec> = {
-  problem: { kind: "string", help: "problem directory (problem.json, X.npy, y.npy, w0.npy)", required: true },
-  k: { kind: "int", help: "number of eigenvalues (default: the problem's k)" },
-  tol: { kind: "number", help: "relative residual tolerance ‖Ax − λx‖ ≤ tol·(|λ| + ‖Ax‖) (default 1e-5)" },
+  problem: { kind: "string", arg: "DIR", help: "problem directory (problem.json, X.npy, y.npy, w0.npy)", required: true },
+  k: { kind: "int", arg: "K", help: "number of eigenvalues (default: the problem's k)" },
+  tol: { kind: "number", arg: "TOL", help: "relative residual tolerance ‖Ax − λx‖ ≤ tol·(|λ| + ‖Ax‖) (default 1e-5)" },
   json: { kind: "boolean", help: 'print one JSON object {"eigenvalues": [...], "hvps": N}' },
 };
-export const summary = "top-k effective Hessian eigenvalues at a problem's w0";
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, spec);

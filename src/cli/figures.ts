@@ -4,7 +4,8 @@
  * figures/report.json, then the table of all claims. Exit status 1 if any claim fails or an export fails.
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { parseFlags, UsageError, type FlagSpec } from "./args";
+import { parseFlags, UsageError, type FlagSpec, type UsageExtras } from "./args";
+import { formatExperimentList } from "./list";
 import { listExperiments, getExperiment } from "../lab/registry";
 import { defaultMode, runExperiment } from "../lab/run";
 import { tableToCsv } from "../lab/tables";
@@ -20,26 +21,32 @@ const FORMATS = [...EXPORT_FORMATS, "csv"] as const;
 type OutputFormat = (typeof FORMATS)[number];
 
 export const spec: Record<string, FlagSpec> = {
-  list: { kind: "boolean", help: "list the experiments and exit" },
-  only: { kind: "list", help: "comma-separated experiment ids (default: all)" },
-  quick: { kind: "boolean", help: "reduced-size configs (also FLOWLAB_QUICK=1)" },
-  out: { kind: "string", help: "output folder (default: <project>/figures; with --quick <project>/data/figures-quick)" },
-  "no-cache": { kind: "boolean", help: "recompute even when cached results exist" },
-  formats: { kind: "list", help: `outputs to write, from ${FORMATS.join(",")} (default: all)` },
+  list: { kind: "boolean", help: "list the experiment ids and titles (one line each) and exit" },
+  long: { kind: "boolean", help: "with --list: full titles, the paper and figure each reproduces, and why one is skipped here" },
+  only: { kind: "list", arg: "ID,ID", help: "run only these experiments (default: all whose data is here)" },
+  quick: { kind: "boolean", help: "reduced-size configs, a smoke test (also FLOWLAB_QUICK=1); writes to data/figures-quick/" },
+  out: { kind: "string", arg: "DIR", help: "output folder (default: <project>/figures; with --quick <project>/data/figures-quick)" },
+  "no-cache": { kind: "boolean", help: "recompute even when data/results/ holds results for the same config and version" },
+  formats: { kind: "list", arg: "F,F", help: `outputs to write, from ${FORMATS.join(",")} (default: all)` },
   scale: { kind: "number", help: "PNG pixels per layout pixel (default 2, at least 2)" },
 };
-export const summary = "reproduce figures: images, CSV, manifest.json, report.json and the claims table";
+export const extras: UsageExtras = {
+  notes: [
+    "Writes figures/<id>.{svg,pdf,png,html,csv}, figures/manifest.json, figures/report.json and the gallery figures/README.md, " +
+      "then prints every claim with its measured value, threshold and pass/fail; exit status 1 if a claim or an export fails. " +
+      "Needs Chromium for svg/pdf/png. The full run takes about an hour on a 2-core machine (README: Durations).",
+    "examples:\n  flowlab figures --list\n  flowlab figures --only eos-gd,saxe-depth --formats png,csv\n  flowlab figures --quick",
+  ],
+};
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, spec);
   await import("../papers/index");
+  if (flags.long && !flags.list) throw new UsageError("--long goes with --list");
   if (flags.list) {
-    const all = listExperiments();
-    const w = Math.max(2, ...all.map((e) => e.id.length));
-    console.log(`${"id".padEnd(w)}  title  [paper]`);
-    for (const e of all) console.log(`${e.id.padEnd(w)}  ${e.title}  [${e.paper}]`);
+    console.log(formatExperimentList(listExperiments(), { long: flags.long === true }));
     return 0;
   }
   const only = (flags.only as string[] | undefined) ?? [];

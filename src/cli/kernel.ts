@@ -14,10 +14,9 @@ export const KERNEL_NAME = "flowlab-tslab";
 
 export const spec: Record<string, FlagSpec> = {
   user: { kind: "boolean", help: "install for the user (Jupyter's user data dir) instead of <project>/.jupyter" },
-  dir: { kind: "string", help: "Jupyter data dir to write kernels/<name>/ into" },
-  name: { kind: "string", help: `kernel name (default ${KERNEL_NAME})` },
+  dir: { kind: "string", arg: "DIR", help: "Jupyter data dir to write kernels/<name>/ into" },
+  name: { kind: "string", arg: "NAME", help: `kernel name (default ${KERNEL_NAME})` },
 };
-export const summary = "write the tslab kernel spec for the notebooks (Jupyter, VS Code)";
 
 export interface KernelSpec {
   argv: string[];

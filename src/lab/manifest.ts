@@ -3,9 +3,10 @@
  * with its measured value). Runs of a subset (`--only`) update their own entries and keep the others.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { writeJsonAtomic } from "../atomic";
+import { withFileLock, writeJsonAtomic } from "../atomic";
+import { listExperiments } from "./registry";
 import { failing, type ClaimRow } from "./claims";
 import type { RunMode } from "./types";
 
@@ -25,6 +26,8 @@ export interface ManifestEntry {
   generatedAt: string;
   /** File names relative to the manifest's folder. */
   files: string[];
+  /** Set on entries rebuilt from the files present after the manifest was found corrupt (no provenance known). */
+  rebuiltFromFiles?: true;
 }
 
 export interface Manifest {
@@ -47,32 +50,109 @@ export function gitCommit(cwd: string): string | null {
   }
 }
 
-function readJson<T>(path: string): T | null {
-  if (!existsSync(path)) return null;
+/** A JSON file: absent, parsed, or corrupt (with the reason). */
+type JsonRead<T> = { status: "absent" } | { status: "ok"; value: T } | { status: "corrupt"; reason: string };
+
+function readJson<T>(path: string, valid: (v: unknown) => boolean): JsonRead<T> {
+  if (!existsSync(path)) return { status: "absent" };
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch {
-    return null; // an unreadable old manifest is replaced, not merged
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    return { status: "corrupt", reason: e instanceof Error ? e.message : String(e) };
   }
+  return valid(value) ? { status: "ok", value: value as T } : { status: "corrupt", reason: "not the expected structure" };
 }
 
+/** Keeps the corrupt file beside the new one for inspection; returns its name. */
+function keepCorrupt(path: string): string {
+  const copy = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  copyFileSync(path, copy);
+  return copy;
+}
+
+/** The lock that serializes read-modify-write updates of a figures folder's manifest and report across processes. */
+export function withManifestLock<T>(dir: string, fn: () => T): T {
+  return withFileLock(join(dir, ".manifest.lock"), fn);
+}
+
+const FIGURE_FILE = /\.(csv|html|svg|pdf|png)$/;
+
+/**
+ * Entries for the figure files in `dir` (<id>.<ext> and <id>.<table>.csv), without provenance: what a corrupt
+ * manifest is rebuilt from. Ids of registered experiments are matched first (they may contain dots).
+ */
+export function entriesFromFiles(dir: string, mode: RunMode): ManifestEntry[] {
+  const known = listExperiments().sort((a, b) => b.id.length - a.id.length);
+  const byId = new Map<string, string[]>();
+  for (const name of readdirSync(dir).sort()) {
+    if (!FIGURE_FILE.test(name) || name.startsWith(".")) continue;
+    const id = known.find((e) => name.startsWith(`${e.id}.`))?.id ?? name.slice(0, name.indexOf("."));
+    byId.set(id, [...(byId.get(id) ?? []), name]);
+  }
+  return [...byId].map(([id, files]) => {
+    const exp = listExperiments().find((e) => e.id === id);
+    const newest = Math.max(...files.map((f) => statSync(join(dir, f)).mtimeMs));
+    return {
+      id,
+      title: exp?.title ?? id,
+      paper: exp?.paper ?? "",
+      mode,
+      configHash: "",
+      config: {},
+      version: "",
+      gitCommit: null,
+      backend: null,
+      runtimeMs: 0,
+      cached: false,
+      generatedAt: new Date(newest).toISOString(),
+      files,
+      rebuiltFromFiles: true,
+    };
+  });
+}
+
+const isManifest = (v: unknown): boolean => typeof v === "object" && v !== null && Array.isArray((v as Manifest).figures);
+const isReport = (v: unknown): boolean => typeof v === "object" && v !== null && Array.isArray((v as Report).claims);
+
+/**
+ * Merges `entries` into <dir>/manifest.json under the folder's lock, so concurrent runs never lose each other's
+ * entries. A corrupt manifest is kept as manifest.json.corrupt-<time> and rebuilt from the figure files present,
+ * with a warning on stderr.
+ */
 export function updateManifest(dir: string, entries: ManifestEntry[]): Manifest {
   const path = join(dir, "manifest.json");
-  const old = readJson<Manifest>(path);
-  const fresh = new Set(entries.map((e) => e.id));
-  const kept = old && Array.isArray(old.figures) ? old.figures.filter((e) => !fresh.has(e.id)) : [];
-  const manifest: Manifest = { generatedAt: new Date().toISOString(), figures: [...kept, ...entries].sort((a, b) => a.id.localeCompare(b.id)) };
-  writeJsonAtomic(path, manifest);
-  return manifest;
+  return withManifestLock(dir, () => {
+    const old = readJson<Manifest>(path, isManifest);
+    let kept: ManifestEntry[] = [];
+    if (old.status === "ok") kept = old.value.figures;
+    else if (old.status === "corrupt") {
+      const copy = keepCorrupt(path);
+      kept = entriesFromFiles(dir, entries[0]?.mode ?? "full");
+      console.warn(
+        `warning: ${path} is corrupt (${old.reason}); kept it as ${copy} and rebuilt the manifest from the ${kept.length} figure(s) whose files are present (entries marked rebuiltFromFiles, without provenance)`,
+      );
+    }
+    const fresh = new Set(entries.map((e) => e.id));
+    const manifest: Manifest = { generatedAt: new Date().toISOString(), figures: [...kept.filter((e) => !fresh.has(e.id)), ...entries].sort((a, b) => a.id.localeCompare(b.id)) };
+    writeJsonAtomic(path, manifest);
+    return manifest;
+  });
 }
 
+/** Merges `claims` into <dir>/report.json under the folder's lock; a corrupt report is kept aside, with a warning. */
 export function updateReport(dir: string, claims: ClaimRow[]): Report {
   const path = join(dir, "report.json");
-  const old = readJson<Report>(path);
-  const fresh = new Set(claims.map((c) => c.experiment));
-  const kept = old && Array.isArray(old.claims) ? old.claims.filter((c) => !fresh.has(c.experiment)) : [];
-  const all = [...kept, ...claims].sort((a, b) => a.experiment.localeCompare(b.experiment));
-  const report: Report = { generatedAt: new Date().toISOString(), passed: !all.some(failing), claims: all };
-  writeJsonAtomic(path, report);
-  return report;
+  return withManifestLock(dir, () => {
+    const old = readJson<Report>(path, isReport);
+    if (old.status === "corrupt") {
+      console.warn(`warning: ${path} is corrupt (${old.reason}); kept it as ${keepCorrupt(path)}; the new report holds only this run's claims`);
+    }
+    const fresh = new Set(claims.map((c) => c.experiment));
+    const kept = old.status === "ok" ? old.value.claims.filter((c) => !fresh.has(c.experiment)) : [];
+    const all = [...kept, ...claims].sort((a, b) => a.experiment.localeCompare(b.experiment));
+    const report: Report = { generatedAt: new Date().toISOString(), passed: !all.some(failing), claims: all };
+    writeJsonAtomic(path, report);
+    return report;
+  });
 }

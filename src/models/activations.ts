@@ -27,6 +27,8 @@ export function applyActivation(name: Activation, x: tf.Tensor): tf.Tensor {
       return tf.softplus(x);
     case "elu":
       return tf.elu(x);
+    default:
+      return parseActivation(name) as never; // an untyped caller's unknown name: throws, naming the allowed ones
   }
 }
 

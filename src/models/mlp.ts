@@ -5,7 +5,7 @@
  */
 import { tf } from "../backend";
 import { denseLayout, type DenseLayout } from "../params";
-import { applyActivation, type Activation } from "./activations";
+import { applyActivation, parseActivation, type Activation } from "./activations";
 
 export interface MlpSpec {
   widths: number[];
@@ -31,7 +31,23 @@ export const LOOP_MEMBERS_ABOVE_FLOPS = 2e6;
 
 export type EnsembleMode = "auto" | "batched" | "looped";
 
+const ENSEMBLE_MODES: readonly EnsembleMode[] = ["auto", "batched", "looped"];
+
+/** Checks an MlpSpec from an untyped caller (JS, JSON) so that a bad one fails here and not inside tfjs. */
+function checkMlpSpec(spec: MlpSpec, ensembleMode: EnsembleMode): void {
+  if (typeof spec !== "object" || spec === null) throw new Error(`mlp(): spec must be an object {widths, activation, bias}; got ${JSON.stringify(spec)}`);
+  const { widths } = spec;
+  if (!Array.isArray(widths) || widths.length < 2) throw new Error(`mlp(): spec.widths must be a list of at least two widths (input and output); got ${JSON.stringify(widths)}`);
+  widths.forEach((w, i) => {
+    if (!Number.isInteger(w) || w < 1) throw new Error(`mlp(): spec.widths[${i}] must be an integer ≥ 1; got ${JSON.stringify(w)}`);
+  });
+  parseActivation(spec.activation, "mlp(): spec.activation");
+  if (typeof spec.bias !== "boolean") throw new Error(`mlp(): spec.bias must be true or false; got ${JSON.stringify(spec.bias)}`);
+  if (!ENSEMBLE_MODES.includes(ensembleMode)) throw new Error(`mlp(): ensembleMode must be one of ${ENSEMBLE_MODES.join(", ")}; got ${JSON.stringify(ensembleMode)}`);
+}
+
 export function mlp(spec: MlpSpec, ensembleMode: EnsembleMode = "auto"): Mlp {
+  checkMlpSpec(spec, ensembleMode);
   const layout = denseLayout(spec.widths, spec.bias);
   const last = layout.layers.length - 1;
   const act = (l: number, z: tf.Tensor): tf.Tensor => (l < last ? applyActivation(spec.activation, z) : z);

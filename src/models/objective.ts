@@ -3,7 +3,7 @@
  * W [E, P] ↦ values [E]. Everything downstream (derivatives, curvature, flows) sees only this.
  */
 import { tf } from "../backend";
-import { lossBatch, type LossName } from "./losses";
+import { lossBatch, parseLoss, type LossName } from "./losses";
 import type { Mlp, MlpSpec } from "./mlp";
 
 export interface Objective {
@@ -37,8 +37,24 @@ export interface Dataset {
   c: number;
 }
 
+/** Shape and finiteness of a data set from an untyped caller, so a NaN is reported here, not as a diverging run. */
+export function checkDataset(data: Dataset, name: string): void {
+  for (const f of ["n", "d", "c"] as const) {
+    if (!Number.isInteger(data[f]) || data[f] < 1) throw new Error(`${name}.${f} must be an integer ≥ 1; got ${JSON.stringify(data[f])}`);
+  }
+  for (const [f, cols] of [["X", data.d], ["Y", data.c]] as const) {
+    const v = data[f];
+    if (v?.length !== data.n * cols) throw new Error(`${name}.${f} has ${v?.length} values, expected n·${f === "X" ? "d" : "c"} = ${data.n}·${cols}`);
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isFinite(v[i])) throw new Error(`${name}.${f}[${Math.floor(i / cols)}, ${i % cols}] is ${v[i]}; every value must be finite`);
+    }
+  }
+}
+
 /** The training loss of a model on a fixed data set, as an objective. */
 export function supervisedObjective(model: Mlp, loss: LossName, data: Dataset): Objective & { dispose(): void } {
+  parseLoss(loss, "supervisedObjective(): loss");
+  checkDataset(data, "supervisedObjective(): data");
   const outWidth = model.spec.widths[model.spec.widths.length - 1];
   if (data.d !== model.spec.widths[0]) throw new Error(`data has ${data.d} features, the model expects ${model.spec.widths[0]}`);
   if (data.c !== outWidth) throw new Error(`targets have ${data.c} columns, the model outputs ${outWidth}`);

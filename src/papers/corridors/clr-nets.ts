@@ -222,7 +222,7 @@ export const corridorsClrCifar10: Experiment<ClrNetsConfig> = registerExperiment
     quick: { ...MNIST_FULL, dataset: "cifar10", trainPerClass: 20, testPerClass: 20, fullSteps: 60, miniSteps: 100, batchSize: 32 },
     full: { ...MNIST_FULL, dataset: "cifar10", trainPerClass: 50, testPerClass: 50, fullSteps: 200, miniSteps: 400 },
   },
-  unavailable: () => (cifar10Available() ? null : "CIFAR-10 is not downloaded: run `await ensureCifar10()` once (≈170 MB)"),
+  unavailable: () => (cifar10Available() ? null : "CIFAR-10 is not downloaded: run `npx flowlab data cifar10` once (≈170 MB)"),
   run,
   figure,
   claims,
