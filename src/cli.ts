@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   kernel: () => import("./cli/kernel"),
   eigs: () => import("./cli/eigs"),
   flow: () => import("./cli/flow"),
+  worker: () => import("./cli/worker"),
 };
 
 function help(): string {
