@@ -60,7 +60,7 @@ function packageVersion(name: string, from: string): string {
   if (memo) return memo;
   let version = "unresolved";
   try {
-    let dir = dirname(require.resolve(name, { paths: [dirname(from)] }));
+    let dir = dirname(require.resolve(name, { paths: [dirname(from), __dirname] }));
     for (;;) {
       const pj = join(dir, "package.json");
       if (existsSync(pj)) {
