@@ -8,7 +8,6 @@ import { runExperiment } from "../src/lab/run";
 import { TaskFailedError } from "../src/lab/task";
 import { ProcessPool } from "../src/lab/pool";
 import { sweepExperiment } from "./fixtures/lab-tasks";
-import "../src/papers/central-flows";
 import { demo } from "../src/papers/demo";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "flowlab-lab-"));
@@ -119,18 +118,10 @@ test("--jobs 2 (worker processes) is bit-identical to --jobs 1, for tasks and fo
   process.env.FLOWLAB_TASK_MODULES = FIXTURES;
   const pool = new ProcessPool(2);
   try {
-    const config = {
-      runs: [
-        { label: "a", task: { hidden: [4], outputs: 1, activation: "tanh" as const, loss: "mse" as const, data: { kind: "gaussian" as const, n: 16, seed: 0 }, initSeed: 0 }, lr: 0.5, steps: 12 },
-        { label: "b", task: { hidden: [4], outputs: 1, activation: "tanh" as const, loss: "mse" as const, data: { kind: "gaussian" as const, n: 16, seed: 0 }, initSeed: 1 }, lr: 0.4, steps: 12 },
-      ],
-      k: 1,
-      chunk: 6,
-      twoRates: [0, 1] as [number, number],
-    };
-    const local = await runExperiment("central-flows-gd-variants", { mode: "quick", cache: false, config });
-    const parallel = await runExperiment("central-flows-gd-variants", { mode: "quick", cache: false, config, executor: pool });
-    assert.deepEqual(parallel.tables, local.tables);
+    // Tasks (tfjs in each worker) and a whole experiment (the demo: GD runs and eigenvalues) in workers.
+    const local = await runExperiment(sweepExperiment, { mode: "quick", cache: false });
+    const parallel = await runExperiment(sweepExperiment, { mode: "quick", cache: false, executor: pool });
+    assert.equal(JSON.stringify(parallel.tables), JSON.stringify(local.tables));
     const demoLocal = await runExperiment(demo, { mode: "quick", cache: false });
     const demoPool = await runExperiment(demo, { mode: "quick", cache: false, executor: pool });
     assert.deepEqual(demoPool.tables, demoLocal.tables);
