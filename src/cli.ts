@@ -26,6 +26,7 @@ export const COMMANDS: Record<string, Command> = {
   eigs: { summary: "top-k effective Hessian eigenvalues at a problem's w0", load: () => import("./cli/eigs") },
   data: { summary: "download a data set the figures need (CIFAR-10), with checksum", load: () => import("./cli/data") },
   kernel: { summary: "write the Jupyter kernel spec for the notebooks (tslab)", load: () => import("./cli/kernel") },
+  worker: { summary: "compute queued tasks (BullMQ on Redis) for 'figures --queue' on other machines", load: () => import("./cli/worker") },
 };
 
 export function help(): string {

@@ -27,7 +27,7 @@ test("canonical JSON ignores key order and rejects values JSON would alter", () 
 
 test("cache: miss, then hit with every number intact, including NaN and ±Infinity", () => {
   const cache = new ResultsCache(tmp());
-  const key: CacheKey = { experiment: "toy", revision: 0, version: "1.0.0", config: { n: 3 } };
+  const key: CacheKey = { experiment: "toy", version: "1.0.0", code: "c0de", config: { n: 3 } };
   assert.equal(cache.read(key).status, "miss");
   const tables: Tables = { t: { a: [0.1, NaN, Infinity, -Infinity, -0.5, 1e-300], b: [1, 2, 3, 4, 5, 6] } };
   cache.write(key, tables, { runtimeMs: 12, backend: "wasm" });
@@ -37,12 +37,12 @@ test("cache: miss, then hit with every number intact, including NaN and ±Infini
   assert.deepEqual(hit.entry.tables, tables);
   assert.equal(hit.entry.meta.runtimeMs, 12);
   assert.notEqual(cacheHash(key), cacheHash({ ...key, version: "1.0.1" }), "the library version is part of the key");
-  assert.notEqual(cacheHash(key), cacheHash({ ...key, revision: 1 }), "the experiment revision is part of the key");
+  assert.notEqual(cacheHash(key), cacheHash({ ...key, code: "c0df" }), "the code hash is part of the key");
 });
 
 test("cache: truncated, tampered or mislabelled entries are corrupt, not trusted", () => {
   const cache = new ResultsCache(tmp());
-  const key: CacheKey = { experiment: "toy", revision: 0, version: "1.0.0", config: { n: 3 } };
+  const key: CacheKey = { experiment: "toy", version: "1.0.0", code: "c0de", config: { n: 3 } };
   const write = (): string => {
     cache.write(key, { t: { a: [1, 2, 3] } }, { runtimeMs: 1, backend: null });
     return cache.path("toy", cacheHash(key));

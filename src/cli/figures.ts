@@ -3,11 +3,17 @@
  * figures/<id>.svg|pdf|png|html, its tables as CSV, an entry in figures/manifest.json, its claims in
  * figures/report.json, then the table of all claims. Exit status 1 if any claim fails or an export fails.
  */
+import { availableParallelism } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { isCancelled } from "../cancel";
+import { interruptActiveRuns } from "../lab/interrupt";
+import { makeExecutor, type ExperimentResult } from "../lab/run";
+import { TaskProgressDisplay } from "../lab/progress-display";
 import { parseFlags, UsageError, type FlagSpec, type UsageExtras } from "./args";
 import { formatExperimentList } from "./list";
 import { listExperiments, getExperiment } from "../lab/registry";
 import { defaultMode, runExperiment } from "../lab/run";
+import type { Experiment } from "../lab/types";
 import { tableToCsv } from "../lab/tables";
 import { FigureExporter, EXPORT_FORMATS, type ExportFormat } from "../plot/export";
 import { writeFileAtomic } from "../atomic";
@@ -29,12 +35,14 @@ export const spec: Record<string, FlagSpec> = {
   "no-cache": { kind: "boolean", help: "recompute even when data/results/ holds results for the same config and version" },
   formats: { kind: "list", arg: "F,F", help: `outputs to write, from ${FORMATS.join(",")} (default: all)` },
   scale: { kind: "number", help: "PNG pixels per layout pixel (default 2, at least 2)" },
+  jobs: { kind: "number", help: `worker processes computing tasks (default: the number of cores, here ${availableParallelism()}); 1 computes in this process` },
+  queue: { kind: "string", help: "compute tasks on a BullMQ queue at this Redis URL (redis://host:port); run 'flowlab worker' on the machines" },
 };
 export const extras: UsageExtras = {
   notes: [
     "Writes figures/<id>.{svg,pdf,png,html,csv}, figures/manifest.json, figures/report.json and the gallery figures/README.md, " +
       "then prints every claim with its measured value, threshold and pass/fail; exit status 1 if a claim or an export fails. " +
-      "Needs Chromium for svg/pdf/png. The full run takes about an hour on a 2-core machine (README: Durations).",
+      "Needs Chromium for svg/pdf/png. See the README (Durations) for how long a full run takes.",
     "examples:\n  flowlab figures --list\n  flowlab figures --only eos-gd,saxe-depth --formats png,csv\n  flowlab figures --quick",
   ],
 };
@@ -74,73 +82,121 @@ export async function main(argv: string[]): Promise<number> {
   const browser: Promise<FigureExporter> | null = imageFormats.length > 0 ? FigureExporter.launch() : null;
   browser?.catch(() => undefined); // reported where awaited
 
+  const jobs = (flags.jobs as number | undefined) ?? availableParallelism();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${String(flags.jobs)}`);
+  const queue = flags.queue as string | undefined;
+
   const entries: ManifestEntry[] = [];
   const rows: ClaimRow[] = [];
   let failures = 0;
   let exporter: FigureExporter | null = null;
   let browserFailed = false;
+  let interrupted: string | null = null;
   const t0 = Date.now();
-  console.log(`flowlab figures: ${experiments.length} experiment(s), ${mode} configs, writing to ${out}`);
-  try {
-    for (const exp of experiments) {
-      const r = await runExperiment(exp, { mode, cache: flags["no-cache"] !== true });
-      const how = r.cache === "hit" ? `from cache (computed in ${seconds(r.runtimeMs)})` : `computed in ${seconds(r.runtimeMs)}`;
-      console.log(`${exp.id}: results ${how}; loaded in ${seconds(r.elapsedMs)}${r.cacheNote ? `\n  ${r.cacheNote}` : ""}`);
-      const files: string[] = [];
-      if (formats.includes("csv")) {
-        const names = Object.keys(r.tables);
-        for (const name of names) {
-          const file = names.length === 1 ? `${exp.id}.csv` : `${exp.id}.${name}.csv`;
-          writeFileAtomic(join(out, file), tableToCsv(r.tables[name]));
-          files.push(file);
-        }
+  // Ctrl-C: the runs stop at their next step, outputs already written stay whole (every write is atomic), no
+  // partial result is cached; exit status 130. A second Ctrl-C exits at once.
+  let sigints = 0;
+  const onSigint = (): void => {
+    if (++sigints > 1) process.exit(130);
+    interruptActiveRuns("SIGINT");
+  };
+  process.on("SIGINT", onSigint);
+  const executor = await makeExecutor({ jobs, queue });
+  const display = executor.remote ? new TaskProgressDisplay(jobs) : null;
+  console.log(`flowlab figures: ${experiments.length} experiment(s), ${mode} configs, tasks in ${executor.description}, writing to ${out}`);
+  let finished = 0;
+
+  /** Files, manifest entry and claims of one finished experiment (one at a time: the browser is shared). */
+  const write = async (exp: Experiment, r: ExperimentResult<object>): Promise<void> => {
+    const how = r.cache === "hit" ? `from cache, loaded in ${seconds(r.runtimeMs)} (computed in ${seconds(r.computeMs)})` : `computed in ${seconds(r.computeMs)}`;
+    display?.clear();
+    console.log(`[${++finished}/${experiments.length}] ${exp.id}: results ${how}${r.cacheNote ? `\n  ${r.cacheNote}` : ""}`);
+    const files: string[] = [];
+    if (formats.includes("csv")) {
+      const names = Object.keys(r.tables);
+      for (const name of names) {
+        const file = names.length === 1 ? `${exp.id}.csv` : `${exp.id}.${name}.csv`;
+        writeFileAtomic(join(out, file), tableToCsv(r.tables[name]));
+        files.push(file);
       }
-      if (formats.includes("html")) {
-        const { exportFigure } = await import("../plot/export");
-        await exportFigure(r.figure, join(out, `${exp.id}.html`));
-        files.push(`${exp.id}.html`);
-      }
-      if (browser && !browserFailed) {
-        const te = Date.now();
-        try {
-          exporter ??= await browser;
-        } catch (e) {
-          browserFailed = true;
-          failures++;
-          console.error(`flowlab figures: cannot export ${imageFormats.join(", ")}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        try {
-          for (const f of exporter ? imageFormats : []) {
-            await exporter?.export(r.figure, join(out, `${exp.id}.${f}`), scale);
-            files.push(`${exp.id}.${f}`);
-          }
-          if (exporter) console.log(`${exp.id}: exported ${imageFormats.join(", ")} in ${seconds(Date.now() - te)}`);
-        } catch (e) {
-          failures++;
-          console.error(`${exp.id}: export failed: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
-      entries.push({
-        id: exp.id,
-        title: exp.title,
-        paper: exp.paper,
-        mode,
-        configHash: r.hash,
-        config: r.config,
-        version: VERSION,
-        gitCommit: commit,
-        backend: r.backend,
-        runtimeMs: r.runtimeMs,
-        cached: r.cache === "hit",
-        generatedAt: new Date().toISOString(),
-        files,
-      });
-      rows.push(...r.claims.map((c) => ({ experiment: exp.id, ...c })));
     }
+    if (formats.includes("html")) {
+      const { exportFigure } = await import("../plot/export");
+      await exportFigure(r.figure, join(out, `${exp.id}.html`));
+      files.push(`${exp.id}.html`);
+    }
+    if (browser && !browserFailed) {
+      const te = Date.now();
+      try {
+        exporter ??= await browser;
+      } catch (e) {
+        browserFailed = true;
+        failures++;
+        console.error(`flowlab figures: cannot export ${imageFormats.join(", ")}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      try {
+        for (const f of exporter ? imageFormats : []) {
+          await exporter?.export(r.figure, join(out, `${exp.id}.${f}`), scale);
+          files.push(`${exp.id}.${f}`);
+        }
+        if (exporter) console.log(`${exp.id}: exported ${imageFormats.join(", ")} in ${seconds(Date.now() - te)}`);
+      } catch (e) {
+        failures++;
+        console.error(`${exp.id}: export failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    entries.push({
+      id: exp.id,
+      title: exp.title,
+      paper: exp.paper,
+      mode,
+      configHash: r.hash,
+      config: r.config,
+      version: VERSION,
+      gitCommit: commit,
+      backend: r.backend,
+      runtimeMs: r.computeMs,
+      cached: r.cache === "hit",
+      generatedAt: new Date().toISOString(),
+      files,
+    });
+    const mine = r.claims.map((c) => ({ experiment: exp.id, ...c }));
+    rows.push(...mine);
+    if (executor.remote) console.log(formatClaimsTable(mine));
+  };
+
+  let writing: Promise<void> = Promise.resolve();
+  const runOne = async (exp: Experiment): Promise<void> => {
+    try {
+      const r = await runExperiment(exp, { mode, cache: flags["no-cache"] !== true, executor, onTask: display?.onTask });
+      writing = writing.then(() => (interrupted === null ? write(exp, r) : undefined));
+      await writing;
+    } catch (e) {
+      if (isCancelled(e)) {
+        interrupted ??= e.message;
+        return;
+      }
+      failures++;
+      display?.clear();
+      console.error(`${exp.id}: failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  try {
+    // With workers, every experiment starts at once and queues its tasks (the workers bound the parallelism);
+    // in this process they run one after another as before.
+    if (executor.remote) await Promise.all(experiments.map(runOne));
+    else for (const exp of experiments) if (interrupted === null) await runOne(exp);
   } finally {
+    process.off("SIGINT", onSigint);
+    display?.clear();
+    await executor.close();
     // Also closes a browser that started but was never used (an experiment threw first).
     const open = exporter ?? (browser ? await browser.catch(() => null) : null);
     await open?.close();
+  }
+  if (interrupted !== null) {
+    console.error(interrupted);
+    return 130;
   }
   const manifest = updateManifest(out, entries);
   const report = updateReport(out, rows);

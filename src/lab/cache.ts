@@ -1,6 +1,7 @@
 /**
- * The results cache: data/results/<experiment>/<hash>.json, one file per (experiment, revision, library
- * version, full config). A file is a header line (JSON metadata with the SHA-256 of the body) and a body line
+ * The results cache: data/results/<experiment>/<hash>.json, one file per (experiment, library version, code
+ * hash of the experiment's module graph, full config), and data/results/tasks/<kind>/<hash>.json, one file
+ * per task result (kind, version, code hash of the task's module graph, config). A file is a header line (JSON metadata with the SHA-256 of the body) and a body line
  * (the tables, non-finite numbers spelled as strings). Any entry that fails to parse, whose checksum or key
  * does not match, or whose tables are malformed is reported corrupt, and the caller recomputes it.
  */
@@ -9,6 +10,7 @@ import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../atomic";
 import { hashOf, sha256 } from "./hash";
 import { toTables } from "./tables";
+import { decodeResult, taskHash, type TaskKey } from "./task";
 import type { Tables } from "./types";
 
 export const CACHE_FORMAT = "flowlab-results/1";
@@ -16,8 +18,9 @@ export const CACHE_FORMAT = "flowlab-results/1";
 /** Everything a cached result depends on. */
 export interface CacheKey {
   experiment: string;
-  revision: number;
   version: string;
+  /** Hash of the experiment module's graph (codehash.ts). */
+  code: string;
   config: object;
 }
 
@@ -49,7 +52,7 @@ export function defaultResultsDir(): string {
 }
 
 export function cacheHash(key: CacheKey): string {
-  return hashOf({ experiment: key.experiment, revision: key.revision, version: key.version, config: key.config });
+  return hashOf({ experiment: key.experiment, version: key.version, code: key.code, config: key.config });
 }
 
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
@@ -100,8 +103,8 @@ export class ResultsCache {
     const meta: CacheMeta = {
       format: CACHE_FORMAT,
       experiment: key.experiment,
-      revision: key.revision,
       version: key.version,
+      code: key.code,
       config: key.config,
       hash,
       createdAt: new Date().toISOString(),
@@ -113,3 +116,63 @@ export class ResultsCache {
     return { meta, tables };
   }
 }
+
+export interface TaskCacheMeta extends TaskKey {
+  format: string;
+  hash: string;
+  createdAt: string;
+  /** Compute time of the task that produced the entry. */
+  runtimeMs: number;
+  backend: string | null;
+  bodySha256: string;
+}
+
+export type TaskLookup = { status: "hit"; meta: TaskCacheMeta; result: unknown; path: string } | { status: "miss"; path: string } | { status: "corrupt"; reason: string; path: string };
+
+export const TASK_CACHE_FORMAT = "flowlab-task/1";
+
+/** Task results: <dir>/tasks/<kind>/<hash>.json, the same header-line + checksummed-body format. */
+export class TaskCache {
+  constructor(readonly dir: string = defaultResultsDir()) {}
+
+  path(key: TaskKey): string {
+    return join(this.dir, "tasks", key.kind, `${taskHash(key)}.json`);
+  }
+
+  read(key: TaskKey): TaskLookup {
+    const hash = taskHash(key);
+    const path = this.path(key);
+    if (!existsSync(path)) return { status: "miss", path };
+    try {
+      const text = readFileSync(path, "utf8");
+      const newline = text.indexOf("\n");
+      if (newline < 0) throw new Error("no header line");
+      const meta = JSON.parse(text.slice(0, newline)) as TaskCacheMeta;
+      const body = text.slice(newline + 1).trimEnd();
+      if (meta.format !== TASK_CACHE_FORMAT) throw new Error(`format ${String(meta.format)}, expected ${TASK_CACHE_FORMAT}`);
+      if (meta.hash !== hash || taskHash({ kind: meta.kind, version: meta.version, code: meta.code, config: meta.config }) !== hash) throw new Error("key does not match its file name");
+      if (sha256(body) !== meta.bodySha256) throw new Error("checksum mismatch");
+      return { status: "hit", meta, result: decodeResult(body), path };
+    } catch (e) {
+      return { status: "corrupt", reason: e instanceof Error ? e.message : String(e), path };
+    }
+  }
+
+  /** Writes atomically. `body` is the encoded result (encodeResult), as it came from a worker. */
+  write(key: TaskKey, body: string, info: { runtimeMs: number; backend: string | null }): void {
+    const meta: TaskCacheMeta = {
+      format: TASK_CACHE_FORMAT,
+      kind: key.kind,
+      version: key.version,
+      code: key.code,
+      config: key.config,
+      hash: taskHash(key),
+      createdAt: new Date().toISOString(),
+      runtimeMs: info.runtimeMs,
+      backend: info.backend,
+      bodySha256: sha256(body),
+    };
+    writeFileAtomic(this.path(key), `${JSON.stringify(meta)}\n${body}\n`);
+  }
+}
+

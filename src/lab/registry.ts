@@ -2,12 +2,18 @@
  * The experiment registry. Each paper folder registers its experiments when imported; src/papers/index.ts
  * imports every folder, so importing it fills the registry for the CLI and the notebooks.
  */
+import { callerFile } from "./codehash";
 import type { Experiment } from "./types";
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const registry = new Map<string, Experiment>();
+const modules = new Map<string, string>();
 
-export function registerExperiment<C extends object>(experiment: Experiment<C>): Experiment<C> {
+/**
+ * Registers an experiment. The calling module is the experiment's code: the hash of its module graph keys
+ * the experiment's cache entries (codehash.ts), unless `module` names another file.
+ */
+export function registerExperiment<C extends object>(experiment: Experiment<C>, module: string = callerFile(0)): Experiment<C> {
   const { id } = experiment;
   if (!ID_PATTERN.test(id)) throw new Error(`experiment id '${id}' must match ${ID_PATTERN} (it names files)`);
   const existing = registry.get(id);
@@ -16,6 +22,7 @@ export function registerExperiment<C extends object>(experiment: Experiment<C>):
     if (typeof experiment.configs?.[mode] !== "object") throw new Error(`experiment '${id}': configs.${mode} must be an object`);
   }
   registry.set(id, experiment);
+  modules.set(id, module);
   return experiment;
 }
 
@@ -28,4 +35,11 @@ export function getExperiment(id: string): Experiment {
   const e = registry.get(id);
   if (!e) throw new Error(`unknown experiment '${id}': registered ids are ${listExperiments().map((x) => x.id).join(", ") || "(none)"}`);
   return e;
+}
+
+/** The file of the module that registered experiment `id` (its code, for the cache key). */
+export function experimentModule(id: string): string {
+  const m = modules.get(id);
+  if (!m) throw new Error(`experiment '${id}' is not registered, so its code is unknown`);
+  return m;
 }

@@ -1,17 +1,22 @@
 /**
  * `runExperiment`: the one path from an experiment to its tables, figure and claims, used by the CLI and
- * the notebooks alike. Results come from the cache when the (experiment, revision, version, config) key
- * matches; otherwise the run computes them and the cache stores them atomically.
+ * the notebooks alike. Results come from the cache when the (experiment, version, code hash, config) key
+ * matches; otherwise the run computes them (its tasks in this process, worker processes or on a queue) and
+ * the cache stores them atomically. A cancelled run throws CancelledError and caches nothing of its own.
  */
 import type { DataFrame } from "danfojs-node";
 import { initBackend } from "../runtime";
-import { Progress } from "../progress";
-import { ResultsCache, cacheHash, type CacheKey } from "./cache";
+import { CancelledError, isCancelled, throwIfCancelled } from "../cancel";
+import { ResultsCache, TaskCache, cacheHash, type CacheKey } from "./cache";
+import { callerFile, moduleGraphHash } from "./codehash";
+import { InProcessExecutor, makeRunContext, type TaskEvent, type TaskExecutor } from "./context";
+import { trackRun } from "./interrupt";
 import { VERSION } from "../version";
-import { getExperiment } from "./registry";
+import { experimentModule, getExperiment, listExperiments, registerExperiment } from "./registry";
+import { registerTask, type Task } from "./task";
 import { toDataFrame, toTables } from "./tables";
 import type { LiveSink } from "../plot/figure";
-import type { Claim, Experiment, PlotlyFigure, RunContext, RunMode, Tables, TablesLike } from "./types";
+import type { Claim, Experiment, PlotlyFigure, RunMode, TaskContext, Tables, TablesLike } from "./types";
 
 
 export interface RunOptions<C extends object> {
@@ -25,6 +30,20 @@ export interface RunOptions<C extends object> {
   live?: LiveSink;
   /** Minimum time between live redraws (default 500 ms). */
   liveIntervalMs?: number;
+  /**
+   * Stops the run: its loops throw CancelledError at their next progress update, nothing of it is cached
+   * (tasks it completed before are), worker processes stop its tasks. `interruptActiveRuns()` (notebook
+   * interrupt, Ctrl-C) aborts every run in progress too.
+   */
+  signal?: AbortSignal;
+  /** Worker processes for the run's tasks (default 1: in this process). Ignored when `executor` is given. */
+  jobs?: number;
+  /** Run the tasks on a BullMQ queue at this Redis URL (`flowlab worker` processes compute them). */
+  queue?: string;
+  /** Where tasks run; shared by several runs (the CLI's pool). Not closed by the run. */
+  executor?: TaskExecutor;
+  /** Task events for an aggregated progress display. */
+  onTask?: (e: TaskEvent) => void;
 }
 
 export interface ExperimentResult<C extends object> {
@@ -33,6 +52,8 @@ export interface ExperimentResult<C extends object> {
   config: C;
   /** The cache key's hash (also in figures/manifest.json). */
   hash: string;
+  /** Hash of the experiment's code (its module graph) in the key. */
+  codeHash: string;
   tables: Tables;
   figure: PlotlyFigure;
   claims: Claim[];
@@ -40,8 +61,10 @@ export interface ExperimentResult<C extends object> {
   cache: "hit" | "miss" | "corrupt" | "off";
   /** Why a cache entry was found corrupt (then recomputed). */
   cacheNote?: string;
-  /** Compute time of the run behind the tables (from the cache entry on a hit). */
+  /** Time this call took to get the tables: the load time on a cache hit, the compute time otherwise. */
   runtimeMs: number;
+  /** Compute time of the run behind the tables (on a hit: of the run that made the cache entry). */
+  computeMs: number;
   /** Wall time of this call. */
   elapsedMs: number;
   backend: string | null;
@@ -68,50 +91,117 @@ export function resolveConfig<C extends object>(experiment: Experiment<C>, mode:
   return { ...base, ...overrides };
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((done) => setImmediate(done));
+/** The whole-experiment task: how an experiment not split into tasks runs in a worker process. */
+export interface ExperimentTaskConfig {
+  experiment: string;
+  mode: RunMode;
+  config: object;
+}
+
+export const experimentTask: Task<ExperimentTaskConfig, Tables> = registerTask({
+  kind: "flowlab.experiment",
+  module: __filename,
+  codeHash: (c: ExperimentTaskConfig) => moduleGraphHash(experimentModule(c.experiment)).hash,
+  async run(c: ExperimentTaskConfig, ctx: TaskContext): Promise<Tables> {
+    const e = getExperiment(c.experiment);
+    const runCtx = makeRunContext({ experimentId: e.id, mode: c.mode, signal: ctx.signal, executor: new InProcessExecutor(), cache: null });
+    return toTables(await e.run(c.config, runCtx), e.id);
+  },
+});
+
+/** The experiment's figure from its tables (the one place the runner draws). */
+function drawFigure<C extends object>(experiment: Experiment<C>, tables: Tables, config: C): PlotlyFigure {
+  return experiment.figure(tables, config);
+}
 
 export async function runExperiment<C extends object>(which: Experiment<C> | string, options: RunOptions<C> = {}): Promise<ExperimentResult<C>> {
   const start = Date.now();
   const experiment = (typeof which === "string" ? getExperiment(which) : which) as Experiment<C>;
+  // An experiment object that was never registered belongs to the module running it.
+  if (typeof which !== "string" && !listExperiments().includes(experiment as unknown as Experiment)) registerExperiment(experiment, callerFile(0));
   const mode = options.mode ?? defaultMode();
   const config = resolveConfig(experiment, mode, options.config);
-  const key: CacheKey = { experiment: experiment.id, revision: experiment.revision ?? 0, version: VERSION, config };
-  const cache = new ResultsCache(options.cacheDir);
+  const codeHash = moduleGraphHash(experimentModule(experiment.id)).hash;
+  const key: CacheKey = { experiment: experiment.id, version: VERSION, code: codeHash, config };
+  const cacheDir = options.cacheDir;
+  const cache = new ResultsCache(cacheDir);
   const useCache = options.cache ?? true;
+  const tracked = trackRun(options.signal);
+  const signal = tracked.signal;
 
   let tables: Tables;
   let status: ExperimentResult<C>["cache"] = "off";
   let note: string | undefined;
   let runtimeMs: number;
+  let computeMs: number;
   let backend: string | null;
-  const lookup = useCache ? cache.read(key) : null;
-  if (lookup?.status === "hit") {
-    status = "hit";
-    tables = lookup.entry.tables;
-    runtimeMs = lookup.entry.meta.runtimeMs;
-    backend = lookup.entry.meta.backend;
-  } else {
-    if (lookup) status = lookup.status;
-    if (lookup?.status === "corrupt") note = `${lookup.path}: ${lookup.reason}; recomputed`;
-    backend = (await initBackend()).backend;
+  let owned: TaskExecutor | null = null;
+  try {
     const t0 = Date.now();
-    tables = toTables(await experiment.run(config, makeContext(experiment, config, mode, options)), experiment.id);
-    runtimeMs = Date.now() - t0;
-    if (useCache) cache.write(key, tables, { runtimeMs, backend });
+    const lookup = useCache ? cache.read(key) : null;
+    if (lookup?.status === "hit") {
+      status = "hit";
+      tables = lookup.entry.tables;
+      runtimeMs = Date.now() - t0;
+      computeMs = lookup.entry.meta.runtimeMs;
+      backend = lookup.entry.meta.backend;
+    } else {
+      if (lookup) status = lookup.status;
+      if (lookup?.status === "corrupt") note = `${lookup.path}: ${lookup.reason}; recomputed`;
+      const executor = options.executor ?? (owned = await makeExecutor(options));
+      let lastDraw = 0;
+      const interval = options.liveIntervalMs ?? 500;
+      const sink = options.live;
+      const live = sink
+        ? (partial: TablesLike): void => {
+            if (Date.now() - lastDraw < interval) return;
+            lastDraw = Date.now();
+            let figure: PlotlyFigure | null = null;
+            try {
+              figure = drawFigure(experiment, toTables(partial), config);
+            } catch {
+              figure = null; // partial tables may not yet hold what the figure needs; the final draw will
+            }
+            if (figure) sink(figure, false);
+          }
+        : undefined;
+      const ctx = makeRunContext({ experimentId: experiment.id, mode, signal, executor, cache: useCache ? new TaskCache(cacheDir) : null, onTask: options.onTask, live });
+      const tc = Date.now();
+      if (experiment.runsTasks === true || !executor.remote) {
+        backend = (await initBackend()).backend;
+        tables = toTables(await experiment.run(config, ctx), experiment.id);
+      } else {
+        const whole = await ctx.run(experimentTask, { experiment: experiment.id, mode, config });
+        tables = toTables(whole, experiment.id);
+        backend = null;
+      }
+      // A run that finished without looking at its signal after the interrupt is still a cancelled run.
+      throwIfCancelled(signal, experiment.id);
+      runtimeMs = computeMs = Date.now() - tc;
+      if (useCache) cache.write(key, tables, { runtimeMs: computeMs, backend });
+    }
+  } catch (e) {
+    if (isCancelled(e) || signal.aborted) throw new CancelledError(experiment.id, isCancelled(e) ? e.step : undefined);
+    throw e;
+  } finally {
+    tracked.done();
+    await owned?.close();
   }
-  const figure = experiment.figure(tables, config);
+  const figure = drawFigure(experiment, tables, config);
   options.live?.(figure, true);
   return {
     experiment,
     mode,
     config,
     hash: cacheHash(key),
+    codeHash,
     tables,
     figure,
     claims: experiment.claims(tables, config).map((c) => (mode === "quick" && experiment.quickClaims === "reported" ? { ...c, enforced: false } : c)),
     cache: status,
     cacheNote: note,
     runtimeMs,
+    computeMs,
     elapsedMs: Date.now() - start,
     backend,
     frame(name: string): DataFrame {
@@ -122,25 +212,15 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
   };
 }
 
-function makeContext<C extends object>(experiment: Experiment<C>, config: C, mode: RunMode, options: RunOptions<C>): RunContext {
-  let lastDraw = 0;
-  const interval = options.liveIntervalMs ?? 500;
-  return {
-    mode,
-    progress: (label, total) => new Progress(`${experiment.id}: ${label}`, total),
-    async live(partial: TablesLike): Promise<void> {
-      const sink = options.live;
-      if (sink && Date.now() - lastDraw >= interval && Object.keys(partial).length > 0) {
-        lastDraw = Date.now();
-        let figure: PlotlyFigure | null = null;
-        try {
-          figure = experiment.figure(toTables(partial), config);
-        } catch {
-          figure = null; // partial tables may not yet hold what the figure needs; the final draw will
-        }
-        if (figure) sink(figure, false);
-      }
-      await yieldToEventLoop();
-    },
-  };
+/** The executor RunOptions ask for: a queue, a pool of `jobs` worker processes, or this process. */
+export async function makeExecutor(options: { jobs?: number; queue?: string }): Promise<TaskExecutor> {
+  if (options.queue) {
+    const { QueueExecutor } = await import("./queue");
+    return QueueExecutor.connect(options.queue);
+  }
+  const jobs = options.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a positive integer, got ${jobs}`);
+  if (jobs === 1) return new InProcessExecutor();
+  const { ProcessPool } = await import("./pool");
+  return new ProcessPool(jobs);
 }

@@ -6,6 +6,7 @@
  */
 import type { PlotlyFigure } from "../plot/figure";
 import type { Progress } from "../progress";
+import type { Task } from "./task";
 
 /** A table of plain numeric columns of equal length (NaN and ±Infinity allowed). The cache stores this form. */
 export type Table = Record<string, number[]>;
@@ -44,10 +45,11 @@ export interface Claim {
 
 export type RunMode = "quick" | "full";
 
-/** What a run may use besides its config. */
-export interface RunContext {
-  readonly mode: RunMode;
-  /** A progress bar (terminal, CI log, or a live notebook line, whichever sink is installed). */
+/** What a task may use besides its config: progress bars and live offers that stop it when cancelled. */
+export interface TaskContext {
+  /** Aborted when the run is interrupted; `progress(...).update` and `live` throw CancelledError once it is. */
+  readonly signal: AbortSignal;
+  /** A progress bar (terminal, CI log, a live notebook line, or the parent process's aggregated display). */
   progress(label: string, total: number): Progress;
   /**
    * Offers partial results: a notebook redraws its live figure from them (throttled); elsewhere a no-op.
@@ -57,9 +59,24 @@ export interface RunContext {
   live(partial: TablesLike): Promise<void>;
 }
 
+/** What a run may use besides its config. */
+export interface RunContext extends TaskContext {
+  readonly mode: RunMode;
+  /**
+   * Runs `task` on each config (in worker processes or on a queue when the run has them, else here) and
+   * returns the results in the order of `configs`. Each result is cached on its own, keyed by the task's
+   * kind, its config and the hash of the task's module graph. If some tasks throw, the others still
+   * complete (and are cached), then a TaskFailedError lists every failed config with its error.
+   */
+  map<TC extends object, R>(configs: readonly TC[], task: Task<TC, R>): Promise<R[]>;
+  /** One task: `map([config], task)`. */
+  run<TC extends object, R>(task: Task<TC, R>, config: TC): Promise<R>;
+}
+
 /**
  * One experiment, one figure id (a figure may have many panels). `C` must be JSON data: its hash, together
- * with the experiment id, `revision` and the library version, keys the results cache.
+ * with the experiment id, the library version and the hash of the experiment module's code (its module graph,
+ * see codehash.ts), keys the results cache.
  */
 export interface Experiment<C extends object = object> {
   /** File-name safe id: figures/<id>.svg, data/results/<id>/. */
@@ -67,8 +84,6 @@ export interface Experiment<C extends object = object> {
   title: string;
   /** The paper and figure reproduced, e.g. "Cohen et al. 2021, Fig. 1". */
   paper: string;
-  /** Bump when the run's code changes in a way that changes results without changing the config. */
-  revision?: number;
   configs: { quick: C; full: C };
   /**
    * "reported" when the quick config is only a smoke test (runs too short for the claims' statements, e.g.
@@ -78,6 +93,12 @@ export interface Experiment<C extends object = object> {
   quickClaims?: "enforced" | "reported";
   /** Why the experiment cannot run on this machine (e.g. its data set is not downloaded), or null. */
   unavailable?(): string | null;
+  /**
+   * True when `run` does its heavy work through `ctx.map`/`ctx.run` (tasks): the runner then runs `run`
+   * in-process and farms out its tasks. Otherwise the whole run is one task (a worker process runs it when
+   * the run has workers).
+   */
+  runsTasks?: boolean;
   run(config: C, ctx: RunContext): Promise<TablesLike>;
   figure(tables: Tables, config: C): PlotlyFigure;
   claims(tables: Tables, config: C): Claim[];

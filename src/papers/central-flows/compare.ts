@@ -15,7 +15,7 @@ import { functionPrediction } from "../../flows/predictions";
 import { averageState } from "../../flows/state";
 import type { ProcessName } from "../../flows/types";
 import { symEig } from "../../linalg/dense";
-import type { RunContext, Table } from "../../lab/types";
+import type { TaskContext, Table } from "../../lab/types";
 import { distance } from "./measures";
 import { buildTask, makeRule, type OptimizerConfig, type Task, type TaskSpec } from "./setup";
 import { runTrace, type Trace } from "./trace";
@@ -75,7 +75,7 @@ export function comparisonColumns(k: number): string[] {
   ];
 }
 
-export async function runComparison(c: ComparisonConfig, ctx: RunContext, label: string, onPartial?: (t: Table) => Promise<void>): Promise<Comparison> {
+export async function runComparison(c: ComparisonConfig, ctx: TaskContext, label: string, onPartial?: (t: Table) => Promise<void>): Promise<Comparison> {
   const task = buildTask(c.task);
   const rule = makeRule(c.optimizer);
   const traces: Partial<Record<ProcessName, Trace>> = {};

@@ -10,7 +10,8 @@ import { sequentialColor } from "../../plot/style";
 import { concatTables, emptyTable, where } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
-import { runComparison, type ComparisonConfig } from "./compare";
+import type { ComparisonConfig } from "./compare";
+import { comparisonTask } from "./tasks";
 import { line, rawAndSmoothed } from "./figures";
 import { arrival, settledWindow, windowRatio } from "./measures";
 import type { TaskSpec } from "./setup";
@@ -43,13 +44,9 @@ const comparison = (r: VariantRun, c: GdVariantsConfig): ComparisonConfig => ({
 });
 
 async function run(c: GdVariantsConfig, ctx: RunContext): Promise<Tables> {
-  const parts: Table[] = [];
-  const withRun = (t: Table, i: number): Table => ({ run: t.step.map(() => i), ...t });
-  for (const [i, r] of c.runs.entries()) {
-    const cmp = await runComparison(comparison(r, c), ctx, r.label, (partial) => ctx.live({ steps: concatTables([...parts, withRun(partial, i)]) }));
-    cmp.task.dispose();
-    parts.push(withRun(cmp.table, i));
-  }
+  // One task per (network, η): cached on its own, run in parallel when the run has workers.
+  const tables = await ctx.map(c.runs.map((r) => comparison(r, c)), comparisonTask);
+  const parts = tables.map((t, i): Table => ({ run: t.step.map(() => i), ...t }));
   return { steps: parts.length ? concatTables(parts) : emptyTable(["run", "step"]) };
 }
 
@@ -136,6 +133,7 @@ export const cfGdVariants: Experiment<GdVariantsConfig> = registerExperiment<GdV
     },
   },
   run,
+  runsTasks: true,
   figure,
   claims,
 });

@@ -225,8 +225,6 @@ const BASE = { task: TASK, k: 4, processes: ["discrete" as const, "stable" as co
 export const cfRmsCentral: Experiment<RmsCentralConfig> = registerExperiment<RmsCentralConfig>({
   id: "central-flows-rmsprop",
   quickClaims: "reported",
-  // 2: the flows branch off at step 20; ν compared time-averaged.
-  revision: 2,
   title: "RMSProp: effective eigenvalues at 2, distances, Σ, the hidden oscillation in gᵢ², E[gᵢ²] and ν predictions",
   paper: "Cohen, Damian et al. 2024 (central flows), Part III: hidden oscillation; top-4 effective eigenvalues; stable vs central distance; Σ, E[g²] and ν predictions",
   configs: {

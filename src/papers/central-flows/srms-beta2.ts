@@ -14,7 +14,7 @@ import { sequentialColor } from "../../plot/style";
 import { emptyTable, where, concatTables } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
-import { runComparison } from "./compare";
+import { comparisonTask } from "./tasks";
 import { line } from "./figures";
 import { srmsClaims } from "./srms-onset";
 import { GAUSSIAN_MLP, type TaskSpec, taskLabel } from "./setup";
@@ -33,24 +33,18 @@ export interface SrmsBeta2Config {
 }
 
 async function run(c: SrmsBeta2Config, ctx: RunContext): Promise<Tables> {
-  const parts: Table[] = [];
-  const stack = (extra: Table | null): Table => concatTables(extra ? [...parts, extra] : parts);
-  for (const beta2 of c.betas) {
-    const withBeta = (t: Table): Table => ({ beta2: t.step.map(() => beta2), ...t });
-    const cfg = {
-      task: c.task,
-      optimizer: { name: "scalar_rmsprop" as const, lr: c.lr, beta2, eps: 1e-8, biasCorrection: true },
-      steps: c.steps,
-      k: c.k,
-      processes: ["discrete" as const, "central" as const],
-      output: null,
-      chunk: c.chunk,
-    };
-    const cmp = await runComparison(cfg, ctx, `β₂ = ${beta2}`, (partial) => ctx.live({ steps: stack(withBeta(partial)) }));
-    cmp.task.dispose();
-    parts.push(withBeta(cmp.table));
-  }
-  return { steps: parts.length ? stack(null) : emptyTable(["beta2", "step"]) };
+  // One task per β₂.
+  const configs = c.betas.map((beta2) => ({
+    task: c.task,
+    optimizer: { name: "scalar_rmsprop" as const, lr: c.lr, beta2, eps: 1e-8, biasCorrection: true },
+    steps: c.steps,
+    k: c.k,
+    processes: ["discrete" as const, "central" as const],
+    output: null,
+    chunk: c.chunk,
+  }));
+  const parts = (await ctx.map(configs, comparisonTask)).map((t, i): Table => ({ beta2: t.step.map(() => c.betas[i]), ...t }));
+  return { steps: parts.length ? concatTables(parts) : emptyTable(["beta2", "step"]) };
 }
 
 /**
@@ -136,6 +130,7 @@ export const cfSrmsBeta2: Experiment<SrmsBeta2Config> = registerExperiment<SrmsB
     full: { task: GAUSSIAN_MLP, lr: 0.05, betas: [0.99, 0.999], steps: 800, k: 2, chunk: 25, settle: 200, onset: 100, smooth: 8 },
   },
   run,
+  runsTasks: true,
   figure,
   claims,
 });

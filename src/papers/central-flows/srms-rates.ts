@@ -11,12 +11,11 @@ import { sequentialColor } from "../../plot/style";
 import { where, concatTables } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
-import { runComparison } from "./compare";
 import { line } from "./figures";
-import { distance, postEdgeStart, window } from "./measures";
+import { window } from "./measures";
 import { mean } from "../../lab/stats";
-import { scalarStationaryFlow, type StationaryResult } from "./scalar-stationary";
-import { buildTask, GAUSSIAN_MLP, type RateSweepConfig, taskLabel } from "./setup";
+import { GAUSSIAN_MLP, type RateSweepConfig, taskLabel } from "./setup";
+import { srmsRateTask } from "./srms-rates-task";
 
 /** `startAfter`: the stationary and ablated flows start from the central flow this many steps after the edge. */
 export interface SrmsRatesConfig extends RateSweepConfig {
@@ -24,55 +23,11 @@ export interface SrmsRatesConfig extends RateSweepConfig {
   tail: number;
 }
 
-const COLUMNS = ["discrete_loss", "discrete_sharpness", "central_loss", "central_sharpness", "central_loss_pred", "central_eig1"] as const;
-
 async function run(c: SrmsRatesConfig, ctx: RunContext): Promise<Tables> {
-  const parts: Table[] = [];
-  const stack = (extra: Table | null): Table => concatTables(extra ? [...parts, extra] : parts);
-  for (const lr of c.lrs) {
-    const optimizer = { name: "scalar_rmsprop" as const, lr, beta2: c.beta2, eps: c.eps, biasCorrection: c.biasCorrection };
-    const cfg = { task: c.task, optimizer, steps: c.steps, k: c.k, processes: ["discrete" as const, "central" as const], output: null, chunk: c.chunk };
-    const cmp = await runComparison(cfg, ctx, `η = ${lr}`, (partial) => ctx.live({ steps: stack(rowsFor(lr, partial, c.steps, null, null, [])) }));
-    const flows: Record<"reduced" | "ablated", StationaryResult | null> = { reduced: null, ablated: null };
-    // The stationary flows assume ν has settled at the edge: start them from the central flow once it has
-    // been at the edge for `startAfter` steps.
-    const centralWs = cmp.traces.central?.ws ?? [];
-    const t0 = postEdgeStart(cmp.table, c.steps, c.startAfter);
-    const task = buildTask(c.task);
-    for (const kind of ["reduced", "ablated"] as const) {
-      if (t0 >= c.steps) break;
-      const bar = ctx.progress(`η = ${lr}: ${kind} flow from step ${t0}`, c.steps - t0);
-      flows[kind] = await scalarStationaryFlow(task.derivatives(), centralWs[t0], {
-        eta: lr,
-        steps: c.steps - t0,
-        regularize: kind === "reduced",
-        chunk: c.chunk,
-        onChunk: async (rows) => {
-          bar.update(rows.length, `loss ${rows[rows.length - 1].loss.toPrecision(4)}  S ${rows[rows.length - 1].sharpness.toFixed(2)}`);
-          await ctx.live({ steps: stack(rowsFor(lr, cmp.table, t0, flows.reduced, null, centralWs)) });
-        },
-      });
-      bar.finish();
-    }
-    parts.push(rowsFor(lr, cmp.table, t0, flows.reduced, flows.ablated, centralWs));
-    task.dispose();
-    cmp.task.dispose();
-  }
-  return { steps: stack(null) };
-}
-
-/** One η's rows: the comparison's columns, the stationary flows' (started at step t0) and their distance to the central flow. */
-function rowsFor(lr: number, t: Table, t0: number, reduced: StationaryResult | null, ablated: StationaryResult | null, centralWs: Float64Array[]): Table {
-  const out: Table = { lr: t.step.map(() => lr), step: t.step.slice() };
-  for (const col of COLUMNS) out[col] = t[col].slice();
-  const at = <T>(r: StationaryResult | null, s: number, f: (i: number) => T): T | number => (r && s >= t0 && s - t0 < r.rows.length ? f(s - t0) : NaN);
-  for (const [prefix, r] of [["reduced", reduced], ["ablated", ablated]] as const) {
-    out[`${prefix}_loss`] = t.step.map((s) => at(r, s, (i) => (r as StationaryResult).rows[i].loss) as number);
-    out[`${prefix}_sharpness`] = t.step.map((s) => at(r, s, (i) => (r as StationaryResult).rows[i].sharpness) as number);
-    out[`${prefix}_to_central`] = t.step.map((s) => at(r, s, (i) => (centralWs[s] ? distance((r as StationaryResult).ws[i], centralWs[s]) : NaN)) as number);
-  }
-  out.central_travel = t.step.map((s) => (centralWs[s] ? distance(centralWs[s], centralWs[0]) : NaN));
-  return out;
+  // One task per η: the optimizer, its central flow, then the stationary and ablated flows (srms-rates-task.ts).
+  const { tail: _tail, lrs, ...sweep } = c;
+  const parts = await ctx.map(lrs.map((lr) => ({ ...sweep, lr })), srmsRateTask);
+  return { steps: concatTables(parts) };
 }
 
 function figure(tables: Tables, c: SrmsRatesConfig) {
@@ -167,6 +122,7 @@ export const cfSrmsRates: Experiment<SrmsRatesConfig> = registerExperiment<SrmsR
     full: { task: GAUSSIAN_MLP, lrs: [0.02, 0.05, 0.1], beta2: 0.99, eps: 1e-8, biasCorrection: true, steps: 800, k: 2, chunk: 25, startAfter: 100, tail: 100 },
   },
   run,
+  runsTasks: true,
   figure,
   claims,
 });
