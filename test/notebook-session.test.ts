@@ -67,7 +67,7 @@ test("show: a final figure becomes a bundle of interactive HTML over a static PN
     assert.deepEqual(Object.keys(final).sort(), ["image/png", "text/html", "text/plain"]);
     const png = Buffer.from(final["image/png"], "base64");
     assert.equal(png.subarray(1, 4).toString(), "PNG");
-    assert.equal(png.readUInt32BE(16), 1200, "2× the figure's width");
+    assert.equal(png.readUInt32BE(16), 600, "the figure's width");
     assert.ok(final["text/html"].includes(`src="data:image/png;base64,${final["image/png"]}"`), "the HTML holds the same image");
     assert.deepEqual(out.metadata[1], { "image/png": { width: 600, height: 300 } }, "shown at the figure's size");
     assert.equal(final["text/plain"], "<Figure: parabola>");
@@ -102,9 +102,13 @@ test("session: a rerun replaces its experiment's claims; a cache hit reports its
     assert.equal(lab.claimRows().length, 2, "one set of rows per experiment after a rerun");
     await lab.run(exp, { config: { n: 5 } });
     assert.match(logged.join("\n"), /session-test \(quick, \{"n":5\}\): computed/);
-    const rows = lab.claims();
-    assert.deepEqual(rows.map((r) => [r.experiment, r.id, r.measured]), [["session-test*", "length", 5], ["session-test*", "last", 16]]);
-    assert.match(logged.at(-1) ?? "", /^2\/2 claims pass \(1 experiments, latest run of each, quick mode\); \* = config overridden$/);
+    lab.claims();
+    assert.deepEqual(lab.claimRows().map((r) => [r.experiment, r.id, r.measured]), [["session-test", "length", 3], ["session-test", "last", 4], ["session-test*", "length", 5], ["session-test*", "last", 16]], "an overridden run is its own entry");
+    await lab.run(exp, { config: { n: 6 } });
+    assert.equal(lab.claimRows().length, 4, "a rerun with other overrides replaces the overridden entry");
+    lab.claims();
+    assert.match(logged.at(-1) ?? "", /^\(the latest run of each of 2 experiments, quick mode; \* = config overridden\)$/);
+    assert.match(logged.at(-2) ?? "", /4\/4 claims pass/);
     assert.ok(outputs.some((o) => o.frames.some((f) => (f["text/html"] ?? "").includes("flowlab-figure"))), "figures were shown");
   } finally {
     console.log = log;

@@ -49,7 +49,7 @@ export function runStatusLine(r: ExperimentResult<object>, overrides: object = {
 export class NotebookSession {
   readonly mode: RunMode;
   private readonly verbose: boolean;
-  /** The latest claims of each experiment, in first-run order. */
+  /** The latest claims of each experiment (key: its id, with * when run with overrides), in first-run order. */
   private readonly latest = new Map<string, ClaimRow[]>();
 
   constructor(mode: RunMode, verbose = true) {
@@ -79,7 +79,7 @@ export class NotebookSession {
     const overrides = opts.config ?? {};
     const label = Object.keys(overrides).length > 0 ? `${experiment.id}*` : experiment.id;
     const rows = r.claims.map((c) => ({ experiment: label, ...c }));
-    this.latest.set(experiment.id, rows);
+    this.latest.set(label, rows);
     if (this.verbose) {
       console.log(runStatusLine(r, overrides));
       if (rows.length > 0) console.log(formatClaimsTable(rows));
@@ -92,15 +92,17 @@ export class NotebookSession {
     return [...this.latest.values()].flat();
   }
 
-  /** Prints the claims table of the session (one set of rows per experiment, its latest run) and a summary. */
-  claims(): ClaimRow[] {
+  /**
+   * Prints the claims table of the session: one set of rows per experiment (its latest run; a run with config
+   * overrides is its own entry, marked *). Returns nothing, so a cell ending with it prints only the table.
+   */
+  claims(): void {
     const rows = this.claimRows();
     const overridden = rows.some((r) => r.experiment.endsWith("*"));
     console.log(formatClaimsTable(rows));
-    console.log(`${rows.filter((r) => r.passed).length}/${rows.length} claims pass (${this.latest.size} experiments, latest run of each, ${this.mode} mode)${overridden ? "; * = config overridden" : ""}`);
+    console.log(`(the latest run of each of ${this.latest.size} experiments, ${this.mode} mode${overridden ? "; * = config overridden" : ""})`);
     const failed = rows.filter(failing);
     if (failed.length > 0) console.log(`failing: ${failed.map((r) => `${r.experiment}/${r.id}`).join(", ")}`);
-    return rows;
   }
 }
 

@@ -133,11 +133,17 @@ export interface FigureHandle {
   update(fig: PlotlyFigure, final?: boolean): Promise<void>;
 }
 
+/**
+ * Pixel scale of the static images: 1 keeps a figure's image near 100–150 kB (it is stored twice, in the
+ * HTML and as image/png); 2 would be sharper on high-DPI screens at 3–4× the size.
+ */
+const STATIC_SCALE = 1;
+
 /** Renders the static fallback of `fig`, or null (and one notice per kernel) when it cannot. */
 async function staticImageOf(fig: PlotlyFigure): Promise<StaticImage | null> {
   if (!staticImages || staticFailure !== null) return null;
   try {
-    const png = await renderFigure(fig, "png", 2);
+    const png = await renderFigure(fig, "png", STATIC_SCALE);
     return { mime: "image/png", base64: png.toString("base64") };
   } catch (e) {
     staticFailure = e instanceof Error ? e.message.split("\n")[0] : String(e);
