@@ -41,8 +41,10 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 :
 /** One line saying where a result came from and how long it took. */
 export function runStatusLine(r: ExperimentResult<object>, overrides: object = {}): string {
   const what = `${r.experiment.id} (${r.mode}${Object.keys(overrides).length > 0 ? `, ${JSON.stringify(overrides)}` : ""})`;
+  // Where results carry the original compute time apart (computeMs), runtimeMs of a hit is its load time.
+  const computeMs = (r as { computeMs?: number }).computeMs ?? r.runtimeMs;
   return r.cache === "hit"
-    ? `${what}: loaded from cache in ${seconds(r.elapsedMs)} (computed earlier in ${seconds(r.runtimeMs)} on ${r.backend ?? "?"})`
+    ? `${what}: loaded from cache in ${seconds(r.elapsedMs)} (computed earlier in ${seconds(computeMs)} on ${r.backend ?? "?"})`
     : `${what}: computed in ${seconds(r.runtimeMs)} on ${r.backend ?? "?"}${r.cache === "off" ? " (cache off)" : ", cached"}`;
 }
 
