@@ -203,6 +203,18 @@ async function waitCellDone(page: Page, i: number, timeout: number): Promise<voi
   }, i, { timeout });
 }
 
+/** Waits until cell i's output matches `re` (iopub output may arrive after the cell's prompt is numbered). */
+async function waitCellText(page: Page, i: number, re: RegExp, timeout = 30_000): Promise<string> {
+  try {
+    await page.waitForFunction(([k, src, flags]) => new RegExp(src, flags).test((document.querySelectorAll(".cell")[k]?.querySelector(".output_wrapper") as HTMLElement | null)?.innerText ?? ""), [i, re.source, re.flags] as const, { timeout });
+  } catch {
+    // fall through: the assertion below shows what the cell printed
+  }
+  const text = await cellText(page, i);
+  assert.match(text, re);
+  return text;
+}
+
 const cellText = (page: Page, i: number): Promise<string> => page.locator(".cell").nth(i).locator(".output_area").allInnerTexts().then((t) => t.join("\n"));
 
 /** The tslab kernel's process id (the node process started with this server's kernel connection file). */
@@ -240,13 +252,13 @@ test("Jupyter UI: the settings cell and an experiment cell run, and the plot app
   const opened = Date.now() - t0;
   await runCell(page, 0);
   await waitCellDone(page, 0, 120_000);
-  assert.match(await cellText(page, 0), /mode: quick/);
+  await waitCellText(page, 0, /mode: quick/);
   const t1 = Date.now();
   await runCell(page, 1);
   await page.waitForFunction(() => document.querySelectorAll(".cell")[1]?.querySelector(".flowlab-figure .main-svg") !== null, null, { timeout: 180_000 });
   await waitCellDone(page, 1, 60_000);
   const ran = Date.now() - t1;
-  assert.match(await cellText(page, 1), /demo \(quick\): computed in/);
+  await waitCellText(page, 1, /demo \(quick\): computed in/);
   const fit = await page.evaluate(() => {
     const fig = document.querySelectorAll(".cell")[1].querySelector(".flowlab-figure") as HTMLElement;
     const area = fig.closest(".output_subarea") as HTMLElement;
@@ -269,22 +281,22 @@ test("Jupyter UI: Kernel → Interrupt stops a long run (kernel CPU falls to idl
   await runCell(page, 2);
   await page.waitForFunction(() => /spin \[/.test((document.querySelectorAll(".cell")[2] as HTMLElement | undefined)?.innerText ?? ""), null, { timeout: 60_000 });
   const busy = await cpuRate(pid, 2000);
-  assert.ok(busy > 0.3, `the kernel computes before the interrupt (${busy.toFixed(2)} CPU s/s)`);
+  // On a loaded machine the kernel gets only its share of the cores: compare with its own use after the interrupt.
+  assert.ok(busy > 0.05, `the kernel computes before the interrupt (${busy.toFixed(2)} CPU s/s)`);
   const t0 = Date.now();
   await page.click('button[data-jupyter-action="jupyter-notebook:interrupt-kernel"]');
   await waitCellDone(page, 2, 30_000);
   const stopped = Date.now() - t0;
   await page.waitForFunction(() => document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null, null, { timeout: 30_000 });
   const idle = await cpuRate(pid, 2000);
-  const out = await cellText(page, 2);
-  assert.ok(idle < 0.1, `the kernel's CPU use after the interrupt: ${idle.toFixed(2)} CPU s/s (before: ${busy.toFixed(2)})`);
-  assert.match(out, /interrupted/i);
+  const out = await waitCellText(page, 2, /interrupted/i);
+  assert.ok(idle < 0.05 && idle < busy / 3, `the kernel's CPU use after the interrupt: ${idle.toFixed(3)} CPU s/s (before: ${busy.toFixed(3)})`);
   assert.doesNotMatch(out, /Interrupted asynchronously/, "the run stopped itself; tslab did not have to abandon it");
   const errorLines = out.split("\n").filter((l) => /^\s+at /.test(l));
   assert.deepEqual(errorLines, [], "one line, no stack trace");
   await runCell(page, 3);
   await waitCellDone(page, 3, 30_000);
-  assert.match(await cellText(page, 3), /next cell ran 42/);
+  await waitCellText(page, 3, /next cell ran 42/);
   assert.equal(kernelPid(), pid, "the same kernel process");
   console.log(`# interrupt: cell ended ${(stopped / 1000).toFixed(1)} s after the click; kernel CPU ${busy.toFixed(2)} → ${idle.toFixed(2)} CPU s/s`);
 });

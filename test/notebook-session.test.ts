@@ -53,6 +53,7 @@ test("figure HTML: responsive (width of the output area, height from the aspect)
   assert.equal(json.layout.width, undefined, "plotly sizes the plot to the div");
   assert.equal(json.config.responsive, true);
   assert.match(html, /removeChild\(still\)/, "the static image goes once plotly draws");
+  assert.match(figureDivHtml(fig, { caption: "η < 2/S <b>" }), /<div class="flowlab-caption"[^>]*>η &#60; 2\/S &#60;b&#62;<\/div>/, "an escaped caption below the plot");
 });
 
 test("show: a final figure becomes a bundle of interactive HTML over a static PNG, and image/png", { skip: chromium ? false : "no Chromium (sudo apt-get install chromium)", timeout: 120_000 }, async () => {

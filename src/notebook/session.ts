@@ -10,7 +10,8 @@ import { formatClaimsTable, failing, type ClaimRow } from "../lab/claims";
 import { getExperiment } from "../lab/registry";
 import { runExperiment, type ExperimentResult } from "../lab/run";
 import type { Experiment, RunMode } from "../lab/types";
-import { liveFigure, setupNotebookDisplay, type NotebookDisplayOptions } from "../plot/show";
+import { liveFigure, setupNotebookDisplay, show, type NotebookDisplayOptions } from "../plot/show";
+import type { PlotlyFigure } from "../plot/figure";
 import { hookKernelInterrupt } from "./interrupt";
 
 export interface NotebookOptions extends NotebookDisplayOptions {
@@ -65,10 +66,17 @@ export class NotebookSession {
    */
   async run<C extends object>(which: Experiment<C> | string, opts: NotebookRunOptions<C> = {}): Promise<ExperimentResult<C>> {
     const experiment = (typeof which === "string" ? getExperiment(which) : which) as Experiment<C>;
-    const live = opts.live ?? true ? liveFigure() : undefined;
+    const live = liveFigure();
     let r: ExperimentResult<C>;
     try {
-      r = await runExperiment(experiment, { mode: this.mode, config: opts.config, cache: opts.cache, live });
+      // Frames during the run are interactive only; the finished figures are drawn below with their captions.
+      const sink =
+        (opts.live ?? true)
+          ? (fig: PlotlyFigure, final: boolean): void => {
+              if (!final) live(fig, false);
+            }
+          : undefined;
+      r = await runExperiment(experiment, { mode: this.mode, config: opts.config, cache: opts.cache, live: sink });
     } catch (e) {
       if (isCancelled(e)) {
         // tslab prints a failed cell's error with console.error: one line instead of a stack.
@@ -77,7 +85,12 @@ export class NotebookSession {
       }
       throw e;
     }
-    await live?.settled();
+    // Experiments with several figures (result.figures, each with its caption) show them all; older results one.
+    const built = (r as { figures?: { figure: PlotlyFigure; caption?: string }[] }).figures ?? [{ figure: r.figure }];
+    for (const [i, f] of built.entries()) {
+      if (i === 0) await live.finish(f.figure, { caption: f.caption });
+      else await show(f.figure, { caption: f.caption });
+    }
     const overrides = opts.config ?? {};
     const label = Object.keys(overrides).length > 0 ? `${experiment.id}*` : experiment.id;
     const rows = r.claims.map((c) => ({ experiment: label, ...c }));

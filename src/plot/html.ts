@@ -70,7 +70,11 @@ export interface FigureDivOptions {
   id?: string;
   /** Shown inside the div until plotly.js draws over it; kept where scripts never run. */
   staticImage?: StaticImage;
+  /** A caption below the figure (plain text). */
+  caption?: string;
 }
+
+const escapeHtml = (s: string): string => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The figure's designed size in px (its layout's, else plotly's default 700 × 450). */
 export function figureAspect(fig: PlotlyFigure): { width: number; height: number } {
@@ -97,7 +101,8 @@ export function figureDivHtml(fig: PlotlyFigure, opts: FigureDivOptions | string
   const img = o.staticImage
     ? `<img class="flowlab-static" alt="figure (static image)" style="display:block;width:100%;height:auto" src="data:${o.staticImage.mime};base64,${o.staticImage.base64}">`
     : "";
-  return `<div id="${id}" class="flowlab-figure" style="${style}">${img}</div>
+  const caption = o.caption ? `\n<div class="flowlab-caption" style="max-width:${Math.round(Math.max(1.5 * width, 900))}px;font-size:90%;margin:4px 0 12px">${escapeHtml(o.caption)}</div>` : "";
+  return `<div id="${id}" class="flowlab-figure" style="${style}">${img}</div>${caption}
 <script type="text/javascript">
 (function () {
   var fig = ${scriptJson({ data: fig.data, layout, config })};

@@ -130,7 +130,7 @@ export interface FigureHandle {
    * kernel's socket is saturated and is interactive only; a final one is always drawn, and the promise
    * resolves once its static image is in the output too. Default: final.
    */
-  update(fig: PlotlyFigure, final?: boolean): Promise<void>;
+  update(fig: PlotlyFigure, final?: boolean, opts?: ShowOptions): Promise<void>;
 }
 
 /**
@@ -152,16 +152,22 @@ async function staticImageOf(fig: PlotlyFigure): Promise<StaticImage | null> {
   }
 }
 
-/** A one-line description of a figure, its text/plain representation. */
-function plainText(fig: PlotlyFigure): string {
+/** A figure's text/plain representation: its title, and its caption below. */
+function plainText(fig: PlotlyFigure, caption?: string): string {
   const t = fig.layout.title;
   const title = typeof t === "string" ? t : typeof t === "object" && t?.text ? t.text : "";
-  return title ? `<Figure: ${title.replace(/<[^>]*>/g, "")}>` : "<Figure>";
+  return (title ? `<Figure: ${title.replace(/<[^>]*>/g, "")}>` : "<Figure>") + (caption ? `\n${caption}` : "");
+}
+
+/** How a figure is shown. */
+export interface ShowOptions {
+  /** Plain text below the figure (an experiment figure's caption). */
+  caption?: string;
 }
 
 /** The MIME bundle of a final figure: interactive HTML over the static image, the image, a text line. */
-export function figureBundle(fig: PlotlyFigure, image: StaticImage | null): { data: MimeBundle; metadata: Record<string, unknown> } {
-  const data: MimeBundle = { "text/html": figureDivHtml(fig, { staticImage: image ?? undefined }), "text/plain": plainText(fig) };
+export function figureBundle(fig: PlotlyFigure, image: StaticImage | null, opts: ShowOptions = {}): { data: MimeBundle; metadata: Record<string, unknown> } {
+  const data: MimeBundle = { "text/html": figureDivHtml(fig, { staticImage: image ?? undefined, caption: opts.caption }), "text/plain": plainText(fig, opts.caption) };
   const metadata: Record<string, unknown> = {};
   if (image) {
     data[image.mime] = image.base64;
@@ -172,8 +178,8 @@ export function figureBundle(fig: PlotlyFigure, image: StaticImage | null): { da
 }
 
 /** Displays a figure below the cell; resolves once its static image is in the output (await it in a cell). */
-export function show(fig: PlotlyFigure): Promise<void> {
-  return showLive(fig).settled();
+export function show(fig: PlotlyFigure, opts: ShowOptions = {}): Promise<void> {
+  return showLive(fig, true, opts).settled();
 }
 
 /** A displayed figure: `update` redraws it; `settled` resolves when its last final frame is fully shown. */
@@ -182,33 +188,35 @@ export interface LiveHandle extends FigureHandle {
 }
 
 /** Like `show`, returning a handle to redraw the same output (e.g. from a training loop). */
-export function showLive(fig: PlotlyFigure, final = true): LiveHandle {
+export function showLive(fig: PlotlyFigure, final = true, opts: ShowOptions = {}): LiveHandle {
   if (!loaderShown) setupNotebookDisplay({ progress: false });
   const slot = tslab().newDisplay();
   let version = 0;
   let pending: Promise<void> = Promise.resolve();
-  const draw = (f: PlotlyFigure, isFinal: boolean): Promise<void> => {
+  const draw = (f: PlotlyFigure, isFinal: boolean, o: ShowOptions): Promise<void> => {
     const mine = ++version;
-    const sent = send(() => slot.html(figureDivHtml(f)), isFinal);
+    const sent = send(() => slot.html(figureDivHtml(f, { caption: o.caption })), isFinal);
     if (!sent || !isFinal || !staticImages || staticFailure !== null) return pending;
     const done = staticImageOf(f).then((image) => {
       // A newer frame replaced this one while the image was drawn: keep the newer one.
       if (image === null || mine !== version) return;
-      const { data, metadata } = figureBundle(f, image);
+      const { data, metadata } = figureBundle(f, image, o);
       if (slot.bundle) slot.bundle(data, metadata);
       else slot.html(data["text/html"]);
     });
     pending = Promise.all([pending, done]).then(() => undefined);
     return done;
   };
-  void draw(fig, final);
-  return { update: (f, isFinal = true) => draw(f, isFinal), settled: () => pending };
+  void draw(fig, final, opts);
+  return { update: (f, isFinal = true, o = {}) => draw(f, isFinal, o), settled: () => pending };
 }
 
 /** A live figure sink whose final frames can be awaited. */
 export interface LiveFigure extends LiveSink {
   /** Resolves when the last final frame's static image is in the output. */
   settled(): Promise<void>;
+  /** Draws the final figure (with a caption) in this output, or in a new one if no frame came; resolves when complete. */
+  finish(fig: PlotlyFigure, opts?: ShowOptions): Promise<void>;
 }
 
 /**
@@ -221,7 +229,12 @@ export function liveFigure(): LiveFigure {
     if (handle) void handle.update(fig, final);
     else handle = showLive(fig, final);
   };
-  return Object.assign(sink, { settled: () => handle?.settled() ?? Promise.resolve() });
+  const finish = (fig: PlotlyFigure, opts: ShowOptions = {}): Promise<void> => {
+    if (handle) return handle.update(fig, true, opts);
+    handle = showLive(fig, true, opts);
+    return handle.settled();
+  };
+  return Object.assign(sink, { settled: () => handle?.settled() ?? Promise.resolve(), finish });
 }
 
 /** Progress bars as live text lines: one output per bar, updated in place, left showing the final state. */
