@@ -90,3 +90,22 @@ test("interrupt hook: a real SIGINT stops a loop that checks its signal, the pro
   assert.ok(stepsAfter <= 1, `the loop stopped at its next step (${stepsAfter} steps after the signal)`);
   assert.match(out, /tslab interrupts: 0/, "tslab's handler was not needed");
 });
+
+test("interrupt hook: installed from a cell run with breakOnSigint (listeners off, then put back), it still takes SIGINT over", async () => {
+  const { signals, tslabInterrupts } = fakeKernel();
+  // What vm's breakOnSigint does around a cell's synchronous part: remove the SIGINT listeners, put them back after.
+  const saved = signals.listeners("SIGINT");
+  signals.removeAllListeners("SIGINT");
+  const hook = hookKernelInterrupt({ signals, graceMs: 30 });
+  for (const l of saved) signals.on("SIGINT", l);
+  try {
+    await new Promise((r) => setImmediate(r));
+    const run = trackRun();
+    signals.emit("SIGINT");
+    assert.equal(run.signal.aborted, true);
+    assert.equal(tslabInterrupts(), 0, "tslab's listener, put back after the cell, was taken over");
+    run.done();
+  } finally {
+    hook.uninstall();
+  }
+});

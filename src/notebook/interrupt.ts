@@ -52,8 +52,15 @@ export function hookKernelInterrupt(opts: InterruptHookOptions = {}): InterruptH
   const graceMs = opts.graceMs ?? 5000;
   const log = opts.log ?? ((line: string) => console.error(line));
 
-  const previous = signals.listeners("SIGINT");
-  for (const l of previous) signals.removeListener("SIGINT", l);
+  // tslab's listener, and any other SIGINT listener, now runs only when passed on.
+  const previous: ((...args: unknown[]) => void)[] = [];
+  const adopt = (): void => {
+    for (const l of signals.listeners("SIGINT")) {
+      if (l === onSigint) continue;
+      previous.push(l);
+      signals.removeListener("SIGINT", l);
+    }
+  };
   const passOn = (): void => {
     for (const l of previous) l("SIGINT");
   };
@@ -78,12 +85,17 @@ export function hookKernelInterrupt(opts: InterruptHookOptions = {}): InterruptH
     waiting.unref?.();
   };
   signals.on("SIGINT", onSigint);
+  adopt();
+  // tslab runs a cell's synchronous part with vm's breakOnSigint, which takes the SIGINT listeners off during it
+  // and puts them back after: installed from a cell, the hook sees none now and tslab's returns once the cell's
+  // synchronous part ends. Take it over again then.
+  setImmediate(adopt).unref?.();
 
   const hook: InterruptHook = {
     uninstall: () => {
       if (waiting !== null) clearTimeout(waiting);
       signals.removeListener("SIGINT", onSigint);
-      for (const l of previous) signals.on("SIGINT", l);
+      for (const l of previous.splice(0)) signals.on("SIGINT", l);
       installed.delete(signals);
     },
   };
