@@ -1,7 +1,8 @@
 /**
  * `npm run notebooks [-- notebooks/x.ipynb ...]`: executes notebooks headless with Debian's
  * `jupyter nbconvert --execute` and the project's tslab kernel, storing outputs in place (atomically: a
- * notebook is replaced only when it ran through). FLOWLAB_QUICK=1 runs the reduced-size configs.
+ * notebook is replaced only when it ran through). `--quick` (or FLOWLAB_QUICK=1) runs the reduced-size configs
+ * whatever the notebooks' settings cells say; otherwise each runs in the mode of its settings cell.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
@@ -77,8 +78,15 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const dir = join(projectRoot(), "notebooks");
-  const notebooks = argv.length > 0 ? argv.map((p) => resolve(p)) : readdirSync(dir).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".")).sort().map((f) => join(dir, f));
-  const quick = ["1", "true", "yes"].includes((process.env.FLOWLAB_QUICK ?? "").toLowerCase());
+  const quickFlag = argv.includes("--quick");
+  const files = argv.filter((a) => a !== "--quick");
+  const unknown = files.filter((a) => a.startsWith("-"));
+  if (unknown.length > 0) {
+    console.error(`npm run notebooks: unknown option ${unknown.join(", ")} (options: --quick; arguments: notebook files)`);
+    return 2;
+  }
+  const notebooks = files.length > 0 ? files.map((p) => resolve(p)) : readdirSync(dir).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".")).sort().map((f) => join(dir, f));
+  const quick = quickFlag || ["1", "true", "yes"].includes((process.env.FLOWLAB_QUICK ?? "").toLowerCase());
   let failed = 0;
   for (const [i, nb] of notebooks.entries()) {
     const t0 = Date.now();

@@ -11,6 +11,7 @@ export { VERSION } from "./version";
 export * from "./lab";
 import "./papers"; // registers every experiment
 export * from "./plot";
+export * from "./notebook"; // notebookSetup: the settings cell's session, Kernel → Interrupt stops runs
 // The numerical core.
 export * from "./autodiff/derivatives";
 export { registerExactGradients, exactGradientKernels } from "./autodiff/gradients";

@@ -18,16 +18,17 @@ const NOTEBOOKS: Record<string, string[]> = {
 
 for (const [file, ids] of Object.entries(NOTEBOOKS)) {
   test(`${file} runs headless in quick mode and shows every figure and claims table`, { skip: skipWithoutJupyter, timeout: 30 * 60 * 1000 }, async () => {
-    const { work, errors, html, stdout } = await runNotebook(file, { timeoutS: 1200, needs: join("dist", "experiments", "central-flows", "index.js") });
+    const { work, errors, html, stdout } = await runNotebook(file, { timeoutS: 1200, needs: join("dist", "papers", "central-flows", "index.js") });
     assert.deepEqual(errors, [], "no cell failed");
     assert.equal(html.filter((h) => h.includes("__flowlabPlotlyLoading")).length, 1, "plotly.js embedded once");
     assert.ok(html.filter((h) => h.includes('class="flowlab-figure"')).length >= ids.length, "one figure per experiment");
     assert.match(stdout, /mode: quick/);
     for (const id of ids) {
-      assert.match(stdout, new RegExp(`${id}: results computed`), `${id} ran (fresh cache)`);
+      assert.match(stdout, new RegExp(`${id} \\(quick\\): computed in`), `${id} ran (fresh cache)`);
       assert.ok(existsSync(join(work, "results", id)), `${id} cached where FLOWLAB_RESULTS points`);
     }
-    // One claims table per experiment and the closing table of all of them.
-    assert.equal((stdout.match(/\d+\/\d+ claims pass/g) ?? []).length, ids.length + 1, "claims tables");
+    // One claims table per experiment, one for the worked example (a setting overridden), the closing table.
+    assert.equal((stdout.match(/\d+\/\d+ claims pass/g) ?? []).length, ids.length + 2, "claims tables");
+    assert.match(stdout, /\(the latest run of each of \d+ experiments, quick mode; \* = config overridden\)/);
   });
 }

@@ -8,7 +8,7 @@ import { composeFigure, contourPanel, curvesPanel, gridFromColumns, lossPanel, t
 import { PROCESS_STYLE } from "../src/plot/style";
 import { figureDivHtml, plotlyBundlePath, plotlyLoaderHtml } from "../src/plot/html";
 import { findChromium, formatOf } from "../src/plot/export";
-import { FRAMES_PER_TURN, liveFigure, notebookProgressSink, notebookSetup, setNotebookFrontend, show, showLive, type DisplaySlot } from "../src/plot/show";
+import { FRAMES_PER_TURN, liveFigure, notebookProgressSink, setupNotebookDisplay, setNotebookFrontend, show, showLive, type DisplaySlot } from "../src/plot/show";
 import { Progress, setProgressSink } from "../src/progress";
 import { registerExperiment } from "../src/lab/registry";
 import { runExperiment } from "../src/lab/run";
@@ -191,7 +191,7 @@ test("notebook progress: one live line per bar, left at its final state", () => 
   const { outputs, tslab } = fakeTslab();
   setNotebookFrontend(tslab);
   try {
-    notebookSetup({ tslab });
+    setupNotebookDisplay({ tslab });
     const bar = new Progress("train", 3, 0);
     bar.update(1);
     bar.update(2, "loss 0.5");

@@ -79,7 +79,9 @@ export class FigureExporter {
     const profileDir = mkdtempSync(join(tmpdir(), "flowlab-chromium-"));
     let context: BrowserContext;
     try {
-      context = await chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: CHROMIUM_FLAGS, offline: opts.offline ?? true });
+      // handleSIGINT false: playwright's own SIGINT handler would exit the process (130): a notebook kernel that drew
+      // a figure would die on Kernel → Interrupt. Callers decide what an interrupt means.
+      context = await chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: CHROMIUM_FLAGS, offline: opts.offline ?? true, handleSIGINT: false });
     } catch (e) {
       rmSync(profileDir, { recursive: true, force: true });
       throw new Error(`could not start Chromium at ${executablePath}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
@@ -194,3 +196,32 @@ export async function closeSharedExporter(): Promise<void> {
   shared = null;
   if (e) await e.close();
 }
+
+/**
+ * The figure's bytes in one format, drawn by the browser `exportFigure` shares (a notebook's static fallback
+ * images). Calls are serialized: the shared exporter draws one figure at a time.
+ */
+export function renderFigure(fig: PlotlyFigure, format: Exclude<ExportFormat, "html">, scale = 2): Promise<Buffer> {
+  const job = renderQueue.then(async () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    if (!shared) {
+      launching ??= FigureExporter.launch();
+      try {
+        shared = await launching;
+      } finally {
+        launching = null;
+      }
+    }
+    try {
+      return await shared.render(fig, format, scale);
+    } finally {
+      idleTimer = setTimeout(() => void closeSharedExporter(), IDLE_MS);
+    }
+  });
+  renderQueue = job.then(
+    () => undefined,
+    () => undefined,
+  );
+  return job;
+}
+let renderQueue: Promise<void> = Promise.resolve();

@@ -38,24 +38,85 @@ export function plotlyLoaderHtml(): string {
   return loaderCache;
 }
 
+/**
+ * What a notebook's setup cell shows: plotly.js (`plotlyLoaderHtml`) and a note that only stays visible where
+ * scripts do not run (an untrusted notebook, GitHub, nbviewer), saying how to get the interactive figures.
+ */
+export function notebookLoaderHtml(): string {
+  const id = `flowlab-note-${randomBytes(6).toString("hex")}`;
+  return `<div id="${id}" class="flowlab-static-note"><b>Static figures.</b> The figures below are images because this notebook's
+scripts are not running here. For interactive plots (zoom, hover, toggle traces): trust the notebook (Jupyter
+Notebook: File → Trust Notebook; JupyterLab: command palette → Trust Notebook; or <code>jupyter trust &lt;file&gt;.ipynb</code>)
+and reload it, or run its cells.</div>
+<script type="text/javascript">
+(function () { var n = document.getElementById("${id}"); if (n) n.parentNode.removeChild(n); })();
+</script>
+${plotlyLoaderHtml()}`;
+}
+
 /** JSON safe to place inside a <script> element. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-/** A div and the script drawing `fig` into it once plotly.js is available (waits up to 60 s). */
-export function figureDivHtml(fig: PlotlyFigure, id = `flowlab-${randomBytes(6).toString("hex")}`): string {
-  const config = { displaylogo: false, ...fig.config };
-  return `<div id="${id}" class="flowlab-figure"></div>
+/** A static rendering of a figure, shown where scripts do not run (untrusted notebooks, GitHub, nbviewer). */
+export interface StaticImage {
+  mime: "image/png" | "image/svg+xml";
+  /** The image bytes, base64-encoded. */
+  base64: string;
+}
+
+export interface FigureDivOptions {
+  id?: string;
+  /** Shown inside the div until plotly.js draws over it; kept where scripts never run. */
+  staticImage?: StaticImage;
+  /** A caption below the figure (plain text). */
+  caption?: string;
+}
+
+const escapeHtml = (s: string): string => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The figure's designed size in px (its layout's, else plotly's default 700 × 450). */
+export function figureAspect(fig: PlotlyFigure): { width: number; height: number } {
+  const width = typeof fig.layout.width === "number" && fig.layout.width > 0 ? fig.layout.width : 700;
+  const height = typeof fig.layout.height === "number" && fig.layout.height > 0 ? fig.layout.height : 450;
+  return { width, height };
+}
+
+/**
+ * A responsive div and the script drawing `fig` into it once plotly.js is available (waits up to 60 s). The
+ * div is as wide as the output area (up to 1.5× the figure's designed width, at least that width when there
+ * is room) with the height set by the figure's aspect ratio; plotly fills it (autosize) and follows resizes.
+ * A static image inside the div, if given, is what shows when scripts do not run.
+ */
+export function figureDivHtml(fig: PlotlyFigure, opts: FigureDivOptions | string = {}): string {
+  const o = typeof opts === "string" ? { id: opts } : opts;
+  const id = o.id ?? `flowlab-${randomBytes(6).toString("hex")}`;
+  const { width, height } = figureAspect(fig);
+  const config = { displaylogo: false, ...fig.config, responsive: true };
+  const layout = { ...fig.layout, autosize: true };
+  delete layout.width;
+  delete layout.height;
+  const style = `width:100%;max-width:${Math.round(Math.max(1.5 * width, 900))}px;aspect-ratio:${Math.round(width)}/${Math.round(height)};`;
+  const img = o.staticImage
+    ? `<img class="flowlab-static" alt="figure (static image)" style="display:block;width:100%;height:auto" src="data:${o.staticImage.mime};base64,${o.staticImage.base64}">`
+    : "";
+  const caption = o.caption ? `\n<div class="flowlab-caption" style="max-width:${Math.round(Math.max(1.5 * width, 900))}px;font-size:90%;margin:4px 0 12px">${escapeHtml(o.caption)}</div>` : "";
+  return `<div id="${id}" class="flowlab-figure" style="${style}">${img}</div>${caption}
 <script type="text/javascript">
 (function () {
-  var fig = ${scriptJson({ data: fig.data, layout: fig.layout, config })};
+  var fig = ${scriptJson({ data: fig.data, layout, config })};
   var tries = 0;
   function draw() {
     var gd = document.getElementById("${id}");
     if (!gd) return;
-    if (window.Plotly) { window.Plotly.react(gd, fig.data, fig.layout, fig.config); return; }
-    if (++tries > 1200) { gd.textContent = "plotly.js did not load: run notebookSetup() (the first cell) again."; return; }
+    if (window.Plotly) {
+      var still = gd.querySelector("img.flowlab-static");
+      if (still) gd.removeChild(still);
+      window.Plotly.react(gd, fig.data, fig.layout, fig.config);
+      return;
+    }
+    if (++tries > 1200) { if (!gd.querySelector("img.flowlab-static")) gd.textContent = "plotly.js did not load: run notebookSetup() (the first cell) again."; return; }
     setTimeout(draw, 50);
   }
   draw();
