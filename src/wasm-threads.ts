@@ -18,8 +18,8 @@
  *
  * The workers all load during initialization (Emscripten pre-spawns 8), so the temporary folder is removed
  * once the backend is ready. XNNPACK splits a matrix product over output tiles, never over the summed
- * dimension, so results are bit-identical for any thread count (test/backend.test.ts checks gradients and
- * HVPs, scripts/bench-threads.ts times them).
+ * dimension, so results are bit-identical for any thread count (test/wasm-threads.test.ts checks gradients
+ * and HVPs; scripts/bench-threads.ts checks and times them).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
