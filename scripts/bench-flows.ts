@@ -59,15 +59,21 @@ export function benchFlowRuns(o: FlowBenchOptions): { runs: FlowRun[]; note: str
   const { dir, note } = baselineDist();
   const engines = ["f64", "tfjs", ...(dir ? [BASELINE_LABEL] : [])];
   const runs: FlowRun[] = [];
+  const failures: string[] = [];
+  // A failed run (say a child killed on a loaded machine) is reported and the rest still run.
   const run = (p: string, model: "small" | "mnist", steps: number, engine: string): void => {
-    const r = runChild(p, model, steps, engine, dir);
-    runs.push(r);
-    o.onRun?.(r);
+    try {
+      const r = runChild(p, model, steps, engine, dir);
+      runs.push(r);
+      o.onRun?.(r);
+    } catch (e) {
+      failures.push((e instanceof Error ? e.message : String(e)).split("\n").slice(0, 3).join(" | "));
+    }
   };
   for (const p of PROCESSES) for (const e of engines) run(p, "small", o.steps, e);
   // The large model: auto picks tfjs there (see autodiff/select.ts), so the rows compare tfjs now with the baseline.
   if (o.largeSteps > 0) for (const p of PROCESSES) for (const e of ["tfjs", ...(dir ? [BASELINE_LABEL] : [])]) run(p, "mnist", o.largeSteps, e);
-  return { runs, note };
+  return { runs, note: failures.length ? `${note}\nFAILED runs:\n  ${failures.join("\n  ")}` : note };
 }
 
 export function formatFlowTable(runs: FlowRun[]): string {

@@ -1,5 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --micro]`: what the curvature machinery costs on this machine.
+ * `npm run bench [-- --quick] [-- --json] [-- --micro] [-- --steps N --large-steps N]`: what the curvature machinery
+ * costs on this machine (--steps: steps per process on the small model, default 1000, --quick 100; --large-steps:
+ * on the large model, default 20, --quick 3, 0 skips it).
  *
  * Default: the flows table (scripts/bench-flows.ts: three processes × engines f64 / tfjs / the b28268a baseline,
  * with s total, ms/step, HVPs, calls per step and the speed-up over the baseline; set FLOWLAB_BENCH_BASELINE to
@@ -240,16 +242,26 @@ const load = (): string => loadavg().map((x) => x.toFixed(2)).join(", ");
 
 async function main(argv: string[]): Promise<void> {
   const allowed = ["--quick", "--json", "--micro"];
-  const unknown = argv.filter((a) => !allowed.includes(a));
-  if (unknown.length > 0) throw new Error(`bench: unknown argument ${unknown[0]}; allowed: ${allowed.join(", ")}`);
+  const counts: Record<string, number> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--steps" || argv[i] === "--large-steps") {
+      const v = Number(argv[i + 1]);
+      if (!Number.isInteger(v) || v < 0) throw new Error(`bench: ${argv[i]} needs a non-negative integer; got ${JSON.stringify(argv[i + 1])}`);
+      counts[argv[i]] = v;
+      i++;
+    } else rest.push(argv[i]);
+  }
+  const unknown = rest.filter((a) => !allowed.includes(a));
+  if (unknown.length > 0) throw new Error(`bench: unknown argument ${unknown[0]}; allowed: ${allowed.join(", ")}, --steps N, --large-steps N`);
   const quick = argv.includes("--quick");
   const json = argv.includes("--json");
   await initBackend();
   const b = backendInfo();
   const o = benchOptions(quick);
   const loadBefore = load();
-  const steps = quick ? 100 : 1000;
-  const largeSteps = quick ? 3 : 20;
+  const steps = counts["--steps"] ?? (quick ? 100 : 1000);
+  const largeSteps = counts["--large-steps"] ?? (quick ? 3 : 20);
   const log = (msg: string): void => void (json ? null : console.error(msg));
   log(`flows: ${steps} steps (large model ${largeSteps}), one child process per run; load average ${loadBefore}`);
   const flows = benchFlowRuns({ steps, largeSteps, onRun: (r) => log(`  ${r.model} ${r.process} ${r.engine}: ${r.seconds.toFixed(2)} s`) });

@@ -5,6 +5,7 @@ import { setup } from "./helpers";
 import { tfDerivatives, type Derivatives, type Vec } from "../src/autodiff/derivatives";
 import { denseOperator, effectiveHessian, pairIndex, thirdPairs, topEigs } from "../src/curvature";
 import { symEig } from "../src/linalg/dense";
+import { DivergenceError } from "../src/divergence";
 import { dot, norm } from "../src/linalg/vec";
 import type { Activation } from "../src/models/activations";
 import { initParams, randomOrthogonal } from "../src/models/init";
@@ -203,4 +204,9 @@ test("thirdPairs: ∇(u_iᵀ H u_j) for all i ≤ j in one call, against finite 
     const exact = dot(t.at(i, j), d);
     assert.ok(Math.abs(exact - fd) < 2e-3 * Math.abs(fd) + 1e-4, `pair (${i}, ${j}): ${exact} vs finite difference ${fd}`);
   }
+});
+
+test("a non-finite operator product is a DivergenceError of the eigensolver, not a symEig NaN", () => {
+  const op = { dim: 3, apply: (vs: Float64Array[]) => vs.map((v) => v.map((x, i) => (i === 1 ? NaN : x))) };
+  assert.throws(() => topEigs(op, { k: 1 }), (e: unknown) => e instanceof DivergenceError && e.process === "eigensolver" && /\(A·x_0\)\[1\]/.test(e.quantity) && Number.isNaN(e.value));
 });

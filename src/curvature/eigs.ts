@@ -13,9 +13,11 @@
  * AX and AP are carried as the same linear combinations of applied vectors, so each iteration applies A
  * only to the new directions W. The guard vectors make the k-th eigenvalue converge at a rate set by the
  * gap to λ_{m+1} rather than λ_{k+1}, which matters for clusters (eigenvalues locked at the edge of stability).
+ * A non-finite operator product raises a DivergenceError (process "eigensolver") instead of reaching symEig.
  */
 import { combine, orthonormalize, symEig } from "../linalg/dense";
-import { dot, norm, type Vec } from "../linalg/vec";
+import { DivergenceError } from "../divergence";
+import { dot, firstNonFinite, norm, type Vec } from "../linalg/vec";
 import { Rng } from "../random";
 import type { SymOperator } from "./operator";
 
@@ -105,10 +107,17 @@ export function topEigs(op: SymOperator, opts: EigOptions): EigResult {
   const dim = op.dim;
   const m = Math.min(dim, k + guard);
   let matvecs = 0;
+  let iterations = 0;
   const apply = (vs: Vec[]): Vec[] => {
     if (vs.length === 0) return [];
     matvecs += vs.length;
-    return op.apply(vs);
+    const out = op.apply(vs);
+    // A non-finite product (a blown-up point, an overflowing preconditioner) would reach symEig as NaN.
+    out.forEach((v, j) => {
+      const i = firstNonFinite(v);
+      if (i >= 0) throw new DivergenceError("eigensolver", iterations, `(A·x_${j})[${i}], an operator (Hessian-vector) product`, v[i], "the operator is not finite at this point");
+    });
+    return out;
   };
 
   // Initial Rayleigh–Ritz on the start block (which may hold more than m vectors).
@@ -121,7 +130,6 @@ export function topEigs(op: SymOperator, opts: EigOptions): EigResult {
   let P: Vec[] = []; // [m, dim] search directions per Ritz index (empty before the first step)
   let AP: Vec[] = [];
 
-  let iterations = 0;
   let residuals = new Float64Array(m);
   let converged = false;
   let best = Infinity; // smallest worst-relative-residual so far, and when it was reached

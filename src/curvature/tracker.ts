@@ -15,8 +15,7 @@
  * Non-finite Hessian-vector products stop the solve with a DivergenceError (process "eigensolver").
  */
 import type { Derivatives } from "../autodiff/derivatives";
-import { DivergenceError } from "../divergence";
-import { dot, firstNonFinite, type Vec } from "../linalg/vec";
+import { dot, type Vec } from "../linalg/vec";
 import { topEigs } from "./eigs";
 import { effectiveHessian, hessianOperator, type SymOperator } from "./operator";
 
@@ -70,22 +69,9 @@ export class EigenTracker {
     return c;
   }
 
-  /** The operator solved at w: P^{-1/2} H P^{-1/2}, its applications checked for finiteness. */
+  /** The operator solved at w: P^{-1/2} H P^{-1/2} (topEigs checks its products for finiteness). */
   private operator(D: Derivatives, w: Vec, P?: Float64Array): SymOperator {
-    const op = !P && this.opts.perVector ? hessianOperator(D, w, false) : effectiveHessian(D, w, P);
-    let applications = 0;
-    return {
-      dim: op.dim,
-      apply: (vs) => {
-        const out = op.apply(vs);
-        applications++;
-        out.forEach((v, j) => {
-          const i = firstNonFinite(v);
-          if (i >= 0) throw new DivergenceError("eigensolver", applications, `(A·x_${j})[${i}], a Hessian-vector product`, v[i], "the Hessian at this point is not finite");
-        });
-        return out;
-      },
-    };
+    return !P && this.opts.perVector ? hessianOperator(D, w, false) : effectiveHessian(D, w, P);
   }
 
   solve(D: Derivatives, w: Vec, P?: Float64Array): Spectrum {
