@@ -7,6 +7,7 @@
  * worker processes, or a BullMQ queue) and caches each result as it arrives. Results always travel as their
  * JSON encoding, also in-process, so every executor returns bit-identical data.
  */
+import { setMaxListeners } from "node:events";
 import { initBackend } from "../runtime";
 import { isCancelled, throwIfCancelled } from "../cancel";
 import { Progress, type ProgressEvent } from "../progress";
@@ -134,6 +135,7 @@ export function configLabel(kind: string, config: object): string {
 }
 
 export function makeRunContext(o: ContextOptions): RunContext {
+  setMaxListeners(0, o.signal); // one abort listener per task in flight
   const base = makeTaskContext(o.signal, o.experimentId);
   // Progress of remote tasks, drawn here by one bar per (task, label) when nobody aggregates it.
   const bars = new Map<string, Progress>();

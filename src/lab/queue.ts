@@ -57,7 +57,8 @@ function connect(url: string): IORedis {
 
 function parseResult(value: unknown, id: string): TaskOutcome {
   const r = (typeof value === "string" ? JSON.parse(value) : value) as TaskJobResult | null;
-  if (!r || typeof r.body !== "string" || sha256(r.body) !== r.bodySha256) throw new Error(`job ${id}: the result arrived corrupt (checksum mismatch); not cached`);
+  if (!r || typeof r.body !== "string") throw new Error(`job ${id}: completed without a result; not cached`);
+  if (sha256(r.body) !== r.bodySha256) throw new Error(`job ${id}: the result arrived corrupt (checksum mismatch); not cached`);
   return { body: r.body, runtimeMs: r.runtimeMs, backend: r.backend };
 }
 
@@ -157,15 +158,18 @@ export class QueueExecutor implements TaskExecutor {
     if (this.downSince !== null) return;
     for (const w of [...this.waiters.values()]) {
       try {
-        const job = await Job.fromId(this.queue, w.id);
+        // State first, then the job: a job read before its state turned "completed" has no return value yet.
+        const state = await this.queue.getJobState(w.id);
         if (!this.waiters.has(w.id)) continue;
-        if (!job) {
+        if (state === "unknown") {
           await this.add(w); // Redis lost it (restarted without persistence): submit again
           continue;
         }
-        const state = await job.getState();
+        if (state !== "completed" && state !== "failed") continue;
+        const job = await Job.fromId(this.queue, w.id);
+        if (!job || !this.waiters.has(w.id)) continue;
         if (state === "completed") this.settle(w.id, () => parseResult(job.returnvalue, w.id));
-        else if (state === "failed") this.fail(w.id, job.failedReason);
+        else this.fail(w.id, job.failedReason);
       } catch {
         return; // Redis went away mid-sweep; the next sweep (or the timeout) deals with it
       }

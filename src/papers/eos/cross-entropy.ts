@@ -62,6 +62,7 @@ export const eosCrossEntropy: Experiment<TrainingConfig> = registerExperiment<Tr
   paper: "Cohen et al. 2021, appendix (cross-entropy loss)",
   configs: { quick: QUICK, full: FULL },
   run: runGroups,
+  runsTasks: true,
   figure,
   claims,
 });

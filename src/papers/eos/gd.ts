@@ -53,6 +53,7 @@ export const eosGd: Experiment<TrainingConfig> = registerExperiment<TrainingConf
   paper: "Cohen et al. 2021, Fig. 1",
   configs: { quick: QUICK, full: FULL },
   run: runGroups,
+  runsTasks: true,
   figure,
   claims,
 });

@@ -49,6 +49,7 @@ export const eosMomentum: Experiment<TrainingConfig> = registerExperiment<Traini
   paper: "Cohen et al. 2021, appendix (momentum)",
   configs: { quick: QUICK, full: FULL },
   run: runGroups,
+  runsTasks: true,
   figure,
   claims,
 });

@@ -11,6 +11,8 @@ import type { LossName } from "../../models/losses";
 import { stabilityThreshold } from "../../optim/gd";
 import { ruleFromSpec } from "../../optim/spec";
 import type { UpdateRule } from "../../optim/rule";
+import { defineTask } from "../../lab/task";
+import { concatTables } from "../../lab/tables";
 import type { RunContext, Table, Tables } from "../../lab/types";
 import { edgeSummary, type EdgeSummary } from "./metrics";
 import { buildProblem, netLabel, type DataConfig, type ProblemConfig } from "./problem";
@@ -83,55 +85,60 @@ function validate(c: TrainingConfig): void {
 }
 
 /** Trains every group, streaming partial tables to `ctx.live`. */
-export async function runGroups(c: TrainingConfig, ctx: RunContext): Promise<Tables> {
-  validate(c);
+/** One group's task: the training config with that group alone, and the group's index in the experiment. */
+export interface GroupTaskConfig {
+  training: Omit<TrainingConfig, "groups">;
+  group: GroupConfig;
+  index: number;
+}
+
+/**
+ * One group (one network, its learning rates trained together) as a task: the unit the EoS sweeps are made
+ * of (network size, depth, momentum, losses), cached and run in parallel on its own.
+ */
+export const trainingGroupTask = defineTask<GroupTaskConfig, TrainingTables>("eos.training-group", async ({ training, group: g, index: gi }, ctx) => {
+  const c: TrainingConfig = { ...training, groups: [g] };
   const tables: TrainingTables = { loss: { group: [], eta: [], step: [], loss: [] }, sharpness: { group: [], eta: [], step: [], sharpness: [], threshold: [] } };
-  const total = c.groups.reduce((a, g) => a + g.lrs.length * (c.steps + 1), 0);
-  const bar = ctx.progress("training", total);
+  const bar = ctx.progress(`training ${groupLabel(g)}`, g.lrs.length * (c.steps + 1));
   let done = 0;
-  for (const [gi, g] of c.groups.entries()) {
-    const problem = buildProblem(problemOf(c, g));
-    try {
-      const traces = await trainRuns(
-        problem.D,
-        g.lrs.map((lr) => ({ label: `${groupLabel(g)}, η = ${lr}`, rule: makeRule(g.rule, lr, g.beta), w0: problem.w0 })),
-        {
-          steps: c.steps,
-          eigEvery: c.eigEvery,
-          sharpness: { tol: c.eigTol },
-          afterStep: async (t, partial) => {
-            done += g.lrs.length;
-            const last = partial[partial.length - 1];
-            const s = last.sharpness.length > 0 ? last.sharpness[last.sharpness.length - 1].toFixed(2) : "–";
-            bar.update(done, `${groupLabel(g)}: loss ${last.loss[t].toExponential(2)}, S ${s}`);
-            if (t % 50 === 0) {
-              // The finished groups plus this one so far.
-              const snapshot = { loss: cloneTable(tables.loss), sharpness: cloneTable(tables.sharpness) };
-              appendTraces(snapshot, gi, g, partial);
-              await ctx.live(snapshot);
-            } else {
-              // Yield every step so that notebook output (progress lines, live figures) is sent while we compute.
-              await ctx.live({});
-            }
-          },
+  const problem = buildProblem(problemOf(c, g));
+  try {
+    const traces = await trainRuns(
+      problem.D,
+      g.lrs.map((lr) => ({ label: `${groupLabel(g)}, η = ${lr}`, rule: makeRule(g.rule, lr, g.beta), w0: problem.w0 })),
+      {
+        steps: c.steps,
+        eigEvery: c.eigEvery,
+        sharpness: { tol: c.eigTol },
+        afterStep: async (t, partial) => {
+          done += g.lrs.length;
+          const last = partial[partial.length - 1];
+          const s = last.sharpness.length > 0 ? last.sharpness[last.sharpness.length - 1].toFixed(2) : "–";
+          bar.update(done, `loss ${last.loss[t].toExponential(2)}, S ${s}`);
+          // Yield every step so that notebook output (progress lines) is sent while we compute.
+          await ctx.live({});
         },
-      );
-      appendTraces(tables, gi, g, traces);
-    } finally {
-      problem.dispose();
-    }
+      },
+    );
+    appendTraces(tables, gi, g, traces);
+  } finally {
+    problem.dispose();
   }
   bar.finish();
-  return { ...tables };
+  return tables;
+});
+
+export async function runGroups(c: TrainingConfig, ctx: RunContext): Promise<Tables> {
+  validate(c);
+  const { groups, ...training } = c;
+  // One task per group; the tables are the groups' rows in order.
+  const parts = await ctx.map(groups.map((group, index) => ({ training, group, index })), trainingGroupTask);
+  return { loss: concatTables(parts.map((p) => p.loss)), sharpness: concatTables(parts.map((p) => p.sharpness)) };
 }
 
 interface TrainingTables {
   loss: Table;
   sharpness: Table;
-}
-
-function cloneTable(t: Table): Table {
-  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.slice()]));
 }
 
 /** Appends the traces of group `gi` (one per learning rate) to the tables. */

@@ -146,7 +146,7 @@ function claims(tables: Tables, c: SweepConfig): Claim[] {
   return out;
 }
 
-const common = { run: runGroups, figure, claims };
+const common = { run: runGroups, runsTasks: true, figure, claims };
 
 export const eosSweepSize: Experiment<SweepConfig> = registerExperiment<SweepConfig>({
   id: "eos-sweep-size",
