@@ -45,12 +45,13 @@ export function parseFlags(argv: string[], spec: Record<string, FlagSpec>): Pars
 function convert(name: string, kind: FlagKind, raw: string): string | number | string[] {
   switch (kind) {
     case "int": {
-      const v = Number(raw);
+      // Decimal digits only: Number("") is 0 and Number("0x10") is 16, neither what a user meant.
+      const v = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isInteger(v) || v < 0) throw new UsageError(`--${name} must be a non-negative integer, got '${raw}'`);
       return v;
     }
     case "number": {
-      const v = Number(raw);
+      const v = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isFinite(v)) throw new UsageError(`--${name} must be a finite number, got '${raw}'`);
       return v;
     }
