@@ -7,12 +7,22 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../atomic";
 import { failing, type ClaimRow } from "./claims";
-import type { RunMode } from "./types";
+import type { FigureSize, RunMode } from "./types";
 
+/** One figure: its files, where it came from, and what it shows. Claims stay per experiment (report.json). */
 export interface ManifestEntry {
+  /** The figure id (file stem). */
   id: string;
+  /** The experiment that produced it (claims are keyed by this id); absent in manifests older than FigureSpec. */
+  experiment: string;
   title: string;
   paper: string;
+  /** The paper figure reproduced. */
+  paperFigure: string;
+  /** Run settings and what the reader sees. */
+  caption: string;
+  /** The final physical size the files were exported at. */
+  size: FigureSize;
   mode: RunMode;
   configHash: string;
   config: object;
@@ -56,11 +66,17 @@ function readJson<T>(path: string): T | null {
   }
 }
 
-export function updateManifest(dir: string, entries: ManifestEntry[]): Manifest {
+/**
+ * Merges `entries` into dir/manifest.json: entries of the experiments in `experiments` (default: those of the
+ * entries) are replaced as a whole, so a figure an experiment no longer draws disappears; others are kept.
+ */
+export function updateManifest(dir: string, entries: ManifestEntry[], experiments: string[] = entries.map((e) => e.experiment)): Manifest {
   const path = join(dir, "manifest.json");
   const old = readJson<Manifest>(path);
   const fresh = new Set(entries.map((e) => e.id));
-  const kept = old && Array.isArray(old.figures) ? old.figures.filter((e) => !fresh.has(e.id)) : [];
+  const rerun = new Set(experiments);
+  // Old entries (before figures had an experiment field) used the experiment id as figure id.
+  const kept = old && Array.isArray(old.figures) ? old.figures.filter((e) => !fresh.has(e.id) && !rerun.has(e.experiment ?? e.id)) : [];
   const manifest: Manifest = { generatedAt: new Date().toISOString(), figures: [...kept, ...entries].sort((a, b) => a.id.localeCompare(b.id)) };
   writeJsonAtomic(path, manifest);
   return manifest;

@@ -11,7 +11,7 @@ import { VERSION } from "../version";
 import { getExperiment } from "./registry";
 import { toDataFrame, toTables } from "./tables";
 import type { LiveSink } from "../plot/figure";
-import type { Claim, Experiment, PlotlyFigure, RunContext, RunMode, Tables, TablesLike } from "./types";
+import type { BuiltFigure, Claim, Experiment, PlotlyFigure, RunContext, RunMode, Tables, TablesLike } from "./types";
 
 
 export interface RunOptions<C extends object> {
@@ -34,6 +34,9 @@ export interface ExperimentResult<C extends object> {
   /** The cache key's hash (also in figures/manifest.json). */
   hash: string;
   tables: Tables;
+  /** Every figure of the experiment, in the order of `experiment.figures`. */
+  figures: BuiltFigure[];
+  /** The first figure (compatibility: one-figure experiments and notebook cells that show `r.figure`). */
   figure: PlotlyFigure;
   claims: Claim[];
   /** "hit": loaded from the cache; "miss"/"corrupt": computed and stored; "off": computed, cache not used. */
@@ -99,7 +102,8 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
     runtimeMs = Date.now() - t0;
     if (useCache) cache.write(key, tables, { runtimeMs, backend });
   }
-  const figure = experiment.figure(tables, config);
+  const figures = buildFigures(experiment, tables, config);
+  const figure = figures[0].figure;
   options.live?.(figure, true);
   return {
     experiment,
@@ -107,6 +111,7 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
     config,
     hash: cacheHash(key),
     tables,
+    figures,
     figure,
     claims: experiment.claims(tables, config).map((c) => (mode === "quick" && experiment.quickClaims === "reported" ? { ...c, enforced: false } : c)),
     cache: status,
@@ -122,6 +127,20 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
   };
 }
 
+/** Builds every figure of an experiment; a figure that throws names its experiment and figure id. */
+export function buildFigures<C extends object>(experiment: Experiment<C>, tables: Tables, config: C): BuiltFigure[] {
+  if (experiment.figures.length === 0) throw new Error(`experiment ${experiment.id}: figures must not be empty`);
+  return experiment.figures.map((spec) => {
+    let figure: PlotlyFigure;
+    try {
+      figure = spec.build(tables, config);
+    } catch (e) {
+      throw new Error(`experiment ${experiment.id}, figure ${spec.id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { id: spec.id, paperFigure: spec.paperFigure, title: spec.title, caption: spec.caption(config), size: spec.size, figure };
+  });
+}
+
 function makeContext<C extends object>(experiment: Experiment<C>, config: C, mode: RunMode, options: RunOptions<C>): RunContext {
   let lastDraw = 0;
   const interval = options.liveIntervalMs ?? 500;
@@ -134,7 +153,7 @@ function makeContext<C extends object>(experiment: Experiment<C>, config: C, mod
         lastDraw = Date.now();
         let figure: PlotlyFigure | null = null;
         try {
-          figure = experiment.figure(toTables(partial), config);
+          figure = experiment.figures[0].build(toTables(partial), config);
         } catch {
           figure = null; // partial tables may not yet hold what the figure needs; the final draw will
         }

@@ -158,6 +158,6 @@ export const demo: Experiment<DemoConfig> = registerExperiment<DemoConfig>({
     full: { lambdas: [2, 0.5], x0: [1, 1], steps: 100, shownEtas: [0.9, 1.05], sweepEtas: FULL_SWEEP, grid: 81 },
   },
   run,
-  figure,
+  figures: [{ id: "demo", paperFigure: "demo (classical stability of GD on a quadratic)", title: "GD on a 2-D quadratic below and above the stability edge 2/λ_max", caption: () => "", size: "text", build: figure }],
   claims,
 });

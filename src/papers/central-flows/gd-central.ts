@@ -185,7 +185,7 @@ const BASE: Omit<GdCentralConfig, "optimizer" | "steps" | "settle"> = {
 
 /** The headline experiment on any task: the figure and claims above with these configs. */
 function gdCentralExperiment(id: string, title: string, paper: string, configs: { quick: GdCentralConfig; full: GdCentralConfig }): Experiment<GdCentralConfig> {
-  return registerExperiment<GdCentralConfig>({ id, title, paper, configs, quickClaims: "reported", run, figure, claims });
+  return registerExperiment<GdCentralConfig>({ id, title, paper, configs, quickClaims: "reported", run, figures: [{ id, paperFigure: paper, title, caption: () => "", size: "text", build: figure }], claims });
 }
 
 export const cfGdCentral = gdCentralExperiment(

@@ -141,7 +141,7 @@ export const cfGdMulti: Experiment<GdMultiConfig> = registerExperiment<GdMultiCo
     full: { ...BASE, steps: 1500, settle: 150 },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-gd-multi", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: top eigenvalues at the edge; rank of Σ and its eigenvalues", title: "Several eigenvalues at the edge: GD's top-4 eigenvalues, rank of Σ, Σ's eigenvalues vs the oscillation", caption: () => "", size: "text", build: figure }],
   claims,
 });
 
@@ -160,6 +160,6 @@ export const cfSrmsMulti: Experiment<GdMultiConfig> = registerExperiment<GdMulti
     full: { ...BASE, optimizer: SRMS, steps: 800, settle: 200, atEdge: 2 },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-srms-multi", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: several eigenvalues at the edge", title: "Scalar RMSProp with several eigenvalues at the edge: top-4 effective eigenvalues, rank of Σ, Σ vs the oscillation", caption: () => "", size: "text", build: figure }],
   claims,
 });

@@ -136,6 +136,6 @@ export const cfGdVariants: Experiment<GdVariantsConfig> = registerExperiment<GdV
     },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-gd-variants", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: EoS at two learning rates; central flows across architectures (MLPs instead of ViT/CNN/ResNet/LSTM/Mamba)", title: "The central flow across MLP variants and learning rates; EoS at two learning rates", caption: () => "", size: "text", build: figure }],
   claims,
 });

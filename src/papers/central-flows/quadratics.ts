@@ -108,7 +108,7 @@ export const cfGdQuadratic: Experiment<ParabolaConfig> = registerExperiment<Para
     full: { eta: 1, shown: [1.8, 2.2], sweep: linspace(1.01, 2.99, 40), x0: 1, steps: 20 },
   },
   run: runParabola,
-  figure: parabolaFigure,
+  figures: [{ id: "central-flows-gd-quadratic", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: the quadratic threshold demo", title: "GD on a quadratic: converges iff the curvature is below 2/η", caption: () => "", size: "text", build: parabolaFigure }],
   claims: parabolaClaims,
 });
 
@@ -268,6 +268,6 @@ export const cfPreconditionedQuadratic: Experiment<PreconditionedConfig> = regis
     full: { ...PRECONDITIONED_BASE, shown: [1.45, 1.65], sweep: linspace(0.61, 2.61, 41), steps: 25, grid: 61 },
   },
   run: runPreconditioned,
-  figure: preconditionedFigure,
+  figures: [{ id: "central-flows-rmsprop-quadratic", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: the preconditioned quadratic demo", title: "Preconditioned GD on a quadratic: the effective eigenvalues λ(P⁻¹H) decide stability", caption: () => "", size: "text", build: preconditionedFigure }],
   claims: preconditionedClaims,
 });

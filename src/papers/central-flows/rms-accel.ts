@@ -122,6 +122,6 @@ export const cfRmsAccel: Experiment<RmsAccelConfig> = registerExperiment<RmsAcce
     full: { task: GAUSSIAN_MLP, lrs: [2e-3, 5e-3], beta2: 0.99, eps: 1e-8, biasCorrection: true, steps: 600, k: 3, chunk: 25, startAfter: 50 },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-rmsprop-accel", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: acceleration via regularization", title: "RMSProp: acceleration via regularization (central flow vs the flow without its implicit regularizer, two learning rates)", caption: () => "", size: "text", build: figure }],
   claims,
 });

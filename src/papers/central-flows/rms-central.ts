@@ -234,6 +234,6 @@ export const cfRmsCentral: Experiment<RmsCentralConfig> = registerExperiment<Rms
     full: { ...BASE, optimizer: RMSPROP, steps: 800, settle: 100 },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-rmsprop", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: hidden oscillation; top-4 effective eigenvalues; stable vs central distance; Σ, E[g²] and ν predictions", title: "RMSProp: effective eigenvalues at 2, distances, Σ, the hidden oscillation in gᵢ², E[gᵢ²] and ν predictions", caption: () => "", size: "text", build: figure }],
   claims,
 });

@@ -159,6 +159,6 @@ export const cfRmsStationary: Experiment<RmsStationaryConfig> = registerExperime
     full: { ...BASE, optimizer: RMSPROP, steps: 600, checkpoints: [50, 150, 250], iterations: 100, dt: 10 },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-rmsprop-stationary", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: convergence of ν to the stationary ν̄", title: "RMSProp: ν converges to the stationary ν̄(w) (frozen-w ν-flow at checkpoints: cosine similarity and coordinates)", caption: () => "", size: "text", build: figure }],
   claims,
 });

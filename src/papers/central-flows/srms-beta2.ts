@@ -136,6 +136,6 @@ export const cfSrmsBeta2: Experiment<SrmsBeta2Config> = registerExperiment<SrmsB
     full: { task: GAUSSIAN_MLP, lr: 0.05, betas: [0.99, 0.999], steps: 800, k: 2, chunk: 25, settle: 200, onset: 100, smooth: 8 },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-srms-beta2", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: two stabilization mechanisms; central flows for different β₂", title: "Scalar RMSProp with β₂ = 0.99 vs 0.999: two stabilization mechanisms, and central flows for each β₂", caption: () => "", size: "text", build: figure }],
   claims,
 });

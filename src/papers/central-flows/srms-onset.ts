@@ -125,6 +125,6 @@ export const cfSrmsOnset: Experiment<SrmsOnsetConfig> = registerExperiment<SrmsO
     full: { ...BASE, optimizer: SRMS, steps: 800, settle: 200 },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-srms", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: onset of EoS; stable flow fails; η/√ν·S = 2", title: "Scalar RMSProp: onset of EoS, ν, S, S_eff, step size 2/S; the stable flow fails, the central flow tracks", caption: () => "", size: "text", build: figure }],
   claims,
 });

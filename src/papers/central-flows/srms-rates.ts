@@ -167,6 +167,6 @@ export const cfSrmsRates: Experiment<SrmsRatesConfig> = registerExperiment<SrmsR
     full: { task: GAUSSIAN_MLP, lrs: [0.02, 0.05, 0.1], beta2: 0.99, eps: 1e-8, biasCorrection: true, steps: 800, k: 2, chunk: 25, startAfter: 100, tail: 100 },
   },
   run,
-  figure,
+  figures: [{ id: "central-flows-srms-rates", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: larger η ⇒ lower sharpness; acceleration via regularization", title: "Scalar RMSProp across learning rates: larger η ⇒ lower sharpness; acceleration via regularization (central vs stationary vs ablated flow)", caption: () => "", size: "text", build: figure }],
   claims,
 });

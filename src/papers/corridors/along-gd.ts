@@ -138,6 +138,6 @@ export const corridorsAlongGd: Experiment<AlongGdConfig> = registerExperiment<Al
   paper: "Dherin & Rosca 2024 (corridor condition) with Cohen et al. 2021 (edge of stability); our construction",
   configs: { quick: { ...FULL, steps: 320, eigEvery: 10 }, full: FULL },
   run,
-  figure,
+  figures: [{ id: "corridors-along-gd", paperFigure: "Dherin & Rosca 2024 (corridor condition) with Cohen et al. 2021 (edge of stability); our construction", title: "Corridor-ness and linearity error along GD, next to sharpness and 2/η", caption: () => "", size: "text", build: figure }],
   claims,
 });

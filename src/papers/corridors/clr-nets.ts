@@ -209,7 +209,7 @@ export const corridorsClrMnist: Experiment<ClrNetsConfig> = registerExperiment<C
     full: MNIST_FULL,
   },
   run,
-  figure,
+  figures: [{ id: "corridors-clr-mnist", paperFigure: "Dherin & Rosca 2024 (CLR on networks; our MNIST-MLP setting); Loizou et al. 2021 (stochastic Polyak)", title: "The CLR against a grid of constant learning rates on MNIST (full batch and mini-batch)", caption: () => "", size: "text", build: figure }],
   claims,
 });
 
@@ -224,6 +224,6 @@ export const corridorsClrCifar10: Experiment<ClrNetsConfig> = registerExperiment
   },
   unavailable: () => (cifar10Available() ? null : "CIFAR-10 is not downloaded: run `await ensureCifar10()` once (≈170 MB)"),
   run,
-  figure,
+  figures: [{ id: "corridors-clr-cifar10", paperFigure: "Dherin & Rosca 2024 (CLR on CIFAR-10; our subset and MLP)", title: "The CLR against a grid of constant learning rates on a CIFAR-10 subset", caption: () => "", size: "text", build: figure }],
   claims,
 });

@@ -196,6 +196,6 @@ export const corridorsClrToys: Experiment<ClrToysConfig> = registerExperiment<Cl
   paper: "Dherin & Rosca 2024 (CLR); Polyak 1987 (step size)",
   configs: { quick: { ...BASE, grid: 41 }, full: BASE },
   run,
-  figure,
+  figures: [{ id: "corridors-clr-toys", paperFigure: "Dherin & Rosca 2024 (CLR); Polyak 1987 (step size)", title: "The Corridor Learning Rate on |aᵀθ − b|, ½r² and an ill-conditioned quadratic", caption: () => "", size: "text", build: figure }],
   claims,
 });

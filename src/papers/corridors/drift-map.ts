@@ -126,6 +126,6 @@ export const corridorsDrift: Experiment<DriftConfig> = registerExperiment<DriftC
     full: BASE,
   },
   run,
-  figure,
+  figures: [{ id: "corridors-drift", paperFigure: "Dherin & Rosca 2024 (GF − GD = (h²/2)Hg); Barrett & Dherin 2021 (implicit gradient regularization)", title: "Drift between GD and gradient flow, and the modified loss that absorbs it", caption: () => "", size: "text", build: figure }],
   claims,
 });

@@ -155,6 +155,6 @@ export const corridorsVisible: Experiment<VisibleConfig> = registerExperiment<Vi
     full: { toy: DEFAULT_CORRIDOR, starts: [[4, 0.3], [4, 2.2], [4, -2.6]], hs: [0.1, 0.3, 0.45], duration: 8, flowDt: 1e-3, recordDt: 0.02, substeps: 64, bounds: [-2, 5, -3, 3], grid: 101 },
   },
   run,
-  figure,
+  figures: [{ id: "corridors-visible", paperFigure: "Dherin & Rosca 2024 (corridor definition; our toy)", title: "A corridor you can see: GD and gradient flow inside and outside", caption: () => "", size: "text", build: figure }],
   claims,
 });

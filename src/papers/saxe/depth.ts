@@ -224,6 +224,6 @@ export const saxeDepth: Experiment<DepthConfig> = registerExperiment<DepthConfig
     },
   },
   run,
-  figure,
+  figures: [{ id: "saxe-depth", paperFigure: "Saxe, McClelland & Ganguli 2014, Figs. 4 and 6", title: "Learning time and optimal learning rate against depth for decoupled, orthogonal and scaled Gaussian inits", caption: () => "", size: "text", build: figure }],
   claims,
 });

@@ -140,6 +140,6 @@ export const saxeEdgeOfChaos: Experiment<EdgeOfChaosConfig> = registerExperiment
     full: { n: 200, depth: 64, gains: [0.8, 0.9, 0.95, 1, 1.02, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 2], shownGains: [0.9, 1, 1.05, 1.1, 1.3, 2], realizations: 2, seed: 3, inputStd: 1, histMin: -12, histMax: 4, bins: 48 },
   },
   run,
-  figure,
+  figures: [{ id: "saxe-edge-of-chaos", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 7", title: "End-to-end Jacobian of deep tanh networks with orthogonal weights across the gain g", caption: () => "", size: "text", build: figure }],
   claims,
 });

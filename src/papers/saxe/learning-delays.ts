@@ -139,6 +139,6 @@ export const saxeLearningDelays: Experiment<LearningDelaysConfig> = registerExpe
     full: { ...TREE_TASK, seeds: 16, firstSeed: 200, strongModes: 5, weakModes: 8 },
   },
   run,
-  figure,
+  figures: [{ id: "saxe-learning-delays", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 3 (right)", title: "Delays of half-learning times relative to the closed form, over random small inits", caption: () => "", size: "text", build: figure }],
   claims,
 });

@@ -170,6 +170,6 @@ export const saxeModeLearning: Experiment<ModeLearningConfig> = registerExperime
     full: { ...TREE_TASK, seed: 100, shownModes: [1, 2, 3, 5, 12, 18, 31], strongModes: 5 },
   },
   run,
-  figure,
+  figures: [{ id: "saxe-mode-learning", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 3 (left)", title: "Mode-by-mode learning of hierarchical data: closed form vs linear and tanh nets", caption: () => "", size: "text", build: figure }],
   claims,
 });

@@ -209,6 +209,6 @@ export const saxePhasePortrait: Experiment<PhasePortraitConfig> = registerExperi
     },
   },
   run,
-  figure,
+  figures: [{ id: "saxe-phase-portrait", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 2", title: "One mode of a deep linear network: vector field, fixed-point hyperbola and conserved a² − b²", caption: () => "", size: "text", build: figure }],
   claims,
 });

@@ -121,6 +121,6 @@ export const saxeRandomProducts: Experiment<RandomProductsConfig> = registerExpe
     full: { n: 200, depths: [1, 2, 4, 8, 16, 32], realizations: 4, seed: 5, histMin: -8, histMax: 1.5, bins: 38 },
   },
   run,
-  figure,
+  figures: [{ id: "saxe-random-products", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 6 (B, C)", title: "Singular values of products of random Gaussian vs orthogonal matrices with depth", caption: () => "", size: "text", build: figure }],
   claims,
 });
