@@ -102,6 +102,11 @@ export interface CurvesPanelOptions {
   /** Horizontal thresholds; `y` constant or one value per point of `x`. */
   thresholds?: { x: number[]; y: number | number[]; name?: string }[];
   yRange?: [number, number];
+  /** Where the panel's legend sits in sized figures (default "top right"). */
+  legend?: LegendPlacement;
+  /** Text labels (e.g. `endLabel`) in data coordinates. */
+  annotations?: Partial<Annotation>[];
+  xRange?: [number, number];
 }
 
 /** The general case: curves, optional thresholds, log axes. */
@@ -109,8 +114,10 @@ export function curvesPanel(o: CurvesPanelOptions): Panel {
   return {
     title: o.title,
     traces: [...o.series.map(seriesTrace), ...(o.thresholds ?? []).map((t) => thresholdTrace(t.x, t.y, t.name))],
-    xaxis: axisStyle({ title: o.xTitle ?? "step", log: o.logX }),
+    xaxis: axisStyle({ title: o.xTitle ?? "step", log: o.logX, range: o.xRange }),
     yaxis: axisStyle({ title: o.yTitle, log: o.logY, range: o.yRange }),
+    legend: o.legend,
+    annotations: o.annotations,
   };
 }
 

@@ -29,7 +29,7 @@ export const SIZE_PRESETS: Readonly<Record<FigureSize, SizePreset>> = {
 };
 
 /** Minimum sizes at the final size, in pt (what the figure linter checks). */
-export const MIN_PT = { text: 7, axisTitle: 8, line: 0.75 } as const;
+export const MIN_PT = { text: 7, axisTitle: 8, line: 0.75, script: 5 } as const;
 
 export function isFigureSize(s: unknown): s is FigureSize {
   return typeof s === "string" && (FIGURE_SIZES as readonly string[]).includes(s);
