@@ -14,7 +14,7 @@ import { emptyTable, logspace, pushRow, where } from "../../lab/tables";
 import { corridorToy, DEFAULT_CORRIDOR, type CorridorToySpec } from "./corridor-toy";
 import { compareModifiedLoss, oneStepGaps } from "./drift";
 import { logLogSlope } from "./fit";
-import { corridorness, hessGrad, vec2 } from "./toy";
+import { hgRatio, hessGrad, vec2 } from "./toy";
 
 export interface DriftConfig {
   toy: CorridorToySpec;
@@ -39,7 +39,7 @@ async function run(c: DriftConfig, ctx: RunContext): Promise<Tables> {
       const Hg = hessGrad(toy, vec2(x, y));
       return Math.hypot(Hg[0], Hg[1]);
     },
-    corridorness: (x, y) => corridorness(toy, vec2(x, y)),
+    hgRatio: (x, y) => hgRatio(toy, vec2(x, y)),
   });
   const gaps = emptyTable(["point", "inCorridor", "h", "gap", "predicted"]);
   const hs = logspace(...c.hRange);
@@ -62,7 +62,7 @@ function figure(tables: Tables, c: DriftConfig) {
   const pointColor = (k: number): string => ["#c0262d", "#111111", "#1f5fa8", "#d9730d"][k % 4];
   const points: Series[] = c.points.map((p, k) => ({ name: `point ${k + 1}`, x: [p[0]], y: [p[1]], color: pointColor(k), mode: "markers", group: `point ${k + 1}` }));
   const hg = contourPanel({ title: "(a) log₁₀‖Hg‖ (blank: Hg = 0, the corridor)", ...gridFromColumns(map.x, map.y, map.hgNorm), logZ: true, kind: "heatmap", colorscale: "Viridis", showScale: true, trajectories: points, xTitle: "x", yTitle: "y" });
-  const cn = contourPanel({ title: "(b) ‖Hg‖/(‖H‖‖g‖)", ...gridFromColumns(map.x, map.y, map.corridorness), kind: "heatmap", colorscale: "Viridis", showScale: true, trajectories: points, xTitle: "x", yTitle: "y" });
+  const cn = contourPanel({ title: "(b) ‖Hg‖/(‖H‖‖g‖)", ...gridFromColumns(map.x, map.y, map.hgRatio), kind: "heatmap", colorscale: "Viridis", showScale: true, trajectories: points, xTitle: "x", yTitle: "y" });
   const series: Series[] = [];
   c.points.forEach((_, k) => {
     const rows = where(gaps, { point: k });
