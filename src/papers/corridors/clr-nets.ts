@@ -50,7 +50,7 @@ export function clrMembers(c: ClrNetsConfig): Member[] {
   return [
     ...c.grid.map((lr) => ({ name: `η = ${lr}`, rule: gd(lr) })),
     { name: "CLR", rule: polyak({ delta: c.delta }) },
-    { name: `CLR, h ≤ ${cap}`, rule: polyak({ delta: c.delta, maxLr: cap }) },
+    { name: `CLR, η ≤ ${cap}`, rule: polyak({ delta: c.delta, maxLr: cap }) },
     { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: c.delta }) },
   ];
 }
@@ -143,7 +143,7 @@ function regimeFigure(prefix: "full" | "mini") {
     ];
     const accPanel = curvesPanel({ title: "(b) final test accuracy", xTitle: "constant learning rate η", yTitle: "test accuracy", logX: true, series: accuracy });
     // Raw step sizes faint, a log-scale Gaussian smoothing (σ = 5 steps) on top.
-    const lr = lossPanel({ title: "(c) step size", yTitle: "step size h", smoothSigma: 5, series: memberSeries(steps, c, "lr", (m) => m >= g) });
+    const lr = lossPanel({ title: "(c) step size", yTitle: "step size η", smoothSigma: 5, series: memberSeries(steps, c, "lr", (m) => m >= g) });
     const last = Math.max(...steps.step);
     lr.traces.push(...curvesPanel({ series: [], thresholds: [{ x: [0, last], y: hi, name: `largest constant η = ${hi}` }] }).traces);
     return composeFigure(
@@ -161,7 +161,7 @@ function clrFigures(dataset: "mnist" | "cifar10"): FigureSpec<ClrNetsConfig>[] {
   const name = dataset === "mnist" ? "MNIST" : "CIFAR-10";
   const setting = (c: ClrNetsConfig): string =>
     `${name} (${c.trainPerClass * 10} training, ${c.testPerClass * 10} test examples${dataset === "mnist" ? `, ${c.pool}×${c.pool} pooled` : ""}), ${c.activation} MLP [${c.hidden.join(", ")}], ${c.loss === "cross_entropy" ? "cross-entropy" : c.loss}, one initialization; ` +
-    `constant learning rates η ∈ {${c.grid.join(", ")}} (green to indigo), the CLR h = E/(‖g‖² + δ) (δ = ${c.delta}), the CLR capped at h ≤ ${Math.max(...c.grid)} and Polyak's step with c = ½.`;
+    `constant learning rates η ∈ {${c.grid.join(", ")}} (green to indigo), the CLR η = E/(‖g‖² + δ) (δ = ${c.delta}), the CLR capped at η ≤ ${Math.max(...c.grid)} and Polyak's step with c = ½.`;
   return (["full", "mini"] as const).map((prefix) => ({
     id: `corridors-clr-${dataset}-${prefix === "full" ? "full-batch" : "mini-batch"}`,
     paperFigure: `Dherin & Rosca 2024 (CLR on networks; our ${name} MLP setting)${prefix === "mini" ? "; Loizou et al. 2021 (stochastic Polyak)" : ""}`,

@@ -44,7 +44,7 @@ export interface ClrToysConfig {
 
 /** Method ids, shared by every table: 0 CLR, 1 Polyak c = ½, then fixed-step GD. */
 function residualMethods(c: ClrToysConfig): { name: string; rule: UpdateRule }[] {
-  return [{ name: "CLR", rule: polyak({ delta: 0 }) }, { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: 0 }) }, ...c.gdLrs.map((h) => ({ name: `GD h = ${h}`, rule: gd(h) }))];
+  return [{ name: "CLR", rule: polyak({ delta: 0 }) }, { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: 0 }) }, ...c.gdLrs.map((h) => ({ name: `GD η = ${h}`, rule: gd(h) }))];
 }
 
 /** GD step sizes on the quadratic: 1/λ_max, the best fixed step 2/(λ_min + λ_max), and 1.9/λ_max. */
@@ -55,7 +55,7 @@ function quadGdLrs(c: ClrToysConfig): number[] {
 
 function quadMethods(c: ClrToysConfig): { name: string; rule: UpdateRule }[] {
   const names = ["1/λmax", "2/(λmin + λmax)", "1.9/λmax"];
-  return [{ name: "CLR", rule: polyak({ delta: 0 }) }, { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: 0 }) }, ...quadGdLrs(c).map((h, i) => ({ name: `GD h = ${names[i]}`, rule: gd(h) }))];
+  return [{ name: "CLR", rule: polyak({ delta: 0 }) }, { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: 0 }) }, ...quadGdLrs(c).map((h, i) => ({ name: `GD η = ${names[i]}`, rule: gd(h) }))];
 }
 
 function residualTable(toy: ResidualToy, c: ClrToysConfig): Table {
@@ -112,7 +112,7 @@ function seriesOf(t: Table, methods: { name: string }[], y: string, mode: Series
 function handFigure(tables: Tables, c: ClrToysConfig) {
   const { abs, half, corridor, plane } = tables;
   const rm = residualMethods(c);
-  const paths: Series[] = [`GD h = ${c.corridorGdLr}`, "CLR"].map((name, k) => {
+  const paths: Series[] = [`GD η = ${c.corridorGdLr}`, "CLR"].map((name, k) => {
     const rows = where(corridor, { method: 1 - k });
     return { name, x: rows.x, y: rows.y, mode: "lines+markers", ...(k === 1 ? CLR_STYLE : { process: "optimizer" as const, width: 1.25 }) };
   });
@@ -133,13 +133,13 @@ function quadraticFigure(tables: Tables, c: ClrToysConfig) {
   const [l1, l2] = c.lambdas;
   const last = Math.max(...where(quad, { method: 0 }).step, ...where(quad, { method: 1 }).step);
   const span = [0, last];
-  const lossSeries = seriesOf(quad, qm, "loss").map((s) => ({ ...s, name: s.name.replace("GD h = ", "h = ") }));
+  const lossSeries = seriesOf(quad, qm, "loss").map((s) => ({ ...s, name: s.name.replace("GD η = ", "η = ") }));
   const steps = seriesOf(quad, qm, "lr", "markers")
     .filter((s) => s.name === qm[0].name || s.name === qm[1].name)
     .map((s) => ({ ...s, dash: undefined }));
   const lr = curvesPanel({
     title: "(b) step sizes",
-    yTitle: "step size h",
+    yTitle: "step size η",
     logY: true,
     series: steps,
     thresholds: [
@@ -239,9 +239,9 @@ export const corridorsClrToys: Experiment<ClrToysConfig> = registerExperiment<Cl
       title: "The Corridor Learning Rate where it can be solved by hand",
       size: "text",
       caption: (c) =>
-        `The CLR h = E/‖g‖² (purple), Polyak's step with c = ½ (dashed grey) and fixed-step GD (green to indigo: h ∈ {${c.gdLrs.join(", ")}}). ` +
-        `(a) On the corridor toy, from (${c.corridorStart.join(", ")}) inside the corridor, one CLR step lands on the zero of the linear loss; GD (h = ${c.corridorGdLr}) walks along it. ` +
-        `(b) On E = |aᵀθ − b| (a = (${c.a.join(", ")}), b = ${c.b}) the CLR lands on the hyperplane in one step, fixed steps stall at a distance ≈ h‖a‖²; ` +
+        `The CLR η = E/‖g‖² (purple), Polyak's step with c = ½ (dashed grey) and fixed-step GD (green to indigo: η ∈ {${c.gdLrs.join(", ")}}). ` +
+        `(a) On the corridor toy, from (${c.corridorStart.join(", ")}) inside the corridor, one CLR step lands on the zero of the linear loss; GD (η = ${c.corridorGdLr}) walks along it. ` +
+        `(b) On E = |aᵀθ − b| (a = (${c.a.join(", ")}), b = ${c.b}) the CLR lands on the hyperplane in one step, fixed steps stall at a distance ≈ η‖a‖²; ` +
         `(c) on E = ½(aᵀθ − b)² the CLR step is the constant 1/(2‖a‖²), halving |r| each step, and Polyak with c = ½ is the Newton step (one step). |r| below 1e-17 is drawn at 1e-17.`,
       build: handFigure,
     },

@@ -46,7 +46,7 @@ function caption(c: TrainingConfig): string {
   return (
     `Full-batch GD with cross-entropy loss, η ∈ {${g.lrs.join(", ")}}, ${netLabel({ hidden: g.hidden, activation: g.activation, initSeed: 0 })} MLP on MNIST (${g.n} examples, ${c.pool}×${c.pool} pooled` +
     `${c.labelNoise ? `, ${Math.round(c.labelNoise * 100)}% of the labels replaced by random ones so that the fit takes as long as on the paper's CIFAR-10` : ""}), sharpness every ${c.eigEvery} steps. ` +
-    `(a) train loss; (b) sharpness with 2/η dotted in each run's colour: it rises to 2/η, stays at the edge while the loss falls, and decreases late in training as the margins grow.`
+    `(a) train loss, jagged while the sharpness is at the edge; (b) sharpness with 2/η dotted in each run's colour: it rises to 2/η, stays at or above it for ≈ 300 steps (with catapult-like spikes up to ≈ 4·2/η, larger than under the squared loss) while the loss falls, and decreases well below 2/η late in training as the margins grow.`
   );
 }
 

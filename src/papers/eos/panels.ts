@@ -42,7 +42,7 @@ export function trainingPanels(tables: Tables, gi: number, g: GroupConfig, o: Tr
   });
   return [
     { ...lossPanel({ title: "(a) train loss", xTitle: "step", series: lossSeries }), legend: "none" },
-    { ...curvesPanel({ title: "(b) sharpness", xTitle: "step", yTitle: "sharpness λmax", logY: o.logSharpness, series: sharpSeries }), legend: "bottom right" },
+    { ...curvesPanel({ title: "(b) sharpness", xTitle: "step", yTitle: "sharpness λmax", logY: o.logSharpness, series: sharpSeries }), legend: "top left" },
   ];
 }
 
