@@ -112,7 +112,7 @@ function pick(o: ReturnType<typeof optima>, init: number): { layers: number[]; l
   return { layers: idx.map((i) => o.layers[i]), lr: idx.map((i) => o.lr[i]), steps: idx.map((i) => o.steps[i]) };
 }
 
-function figure(tables: Tables, c: DepthConfig) {
+function figure(tables: Tables) {
   const { trials, theory } = tables;
   const o = optima(trials ?? { layers: [], init: [], lr: [], steps: [], lr_depth: [], diverged: [] });
   const timeSeries: Series[] = [

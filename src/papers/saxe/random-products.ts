@@ -7,7 +7,7 @@ import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
 import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
-import type { Experiment, RunContext, Tables } from "../../lab/types";
+import type { Experiment, FigureSpec, RunContext, Tables } from "../../lab/types";
 import { productSpectra, summarizeSpectrum } from "./random-products-model";
 import { emptyTable, pushRow, where } from "../../lab/tables";
 import { mean } from "../../lab/stats";
