@@ -154,12 +154,11 @@ export function traceViolations(id: string, fig: PlotlyFigure): Violation[] {
   type T = { type?: string; name?: string; showlegend?: boolean; legendgroup?: string; meta?: { unlabeled?: boolean; directLabel?: boolean }; visible?: unknown };
   const traces = fig.data as T[];
   const labelled = (t: T): boolean => t.showlegend !== false && typeof t.name === "string" && t.name.trim() !== "" && !/^trace \d+$/.test(t.name);
-  const shownGroups = new Set(traces.filter(labelled).map((t) => t.legendgroup).filter((g): g is string => !!g));
   traces.forEach((t, i) => {
     if (t.visible === false || FIELD_TYPES.has(t.type ?? "scatter")) return;
     if (labelled(t) || t.meta?.unlabeled || t.meta?.directLabel) return;
-    // A member of a group whose legend entry is shown elsewhere (e.g. the same curve in another panel).
-    if (t.legendgroup && shownGroups.has(t.legendgroup) && t.name && traces.some((u) => u !== t && labelled(u) && u.name === t.name)) return;
+    // The same series named in a legend elsewhere in the figure (e.g. in another panel).
+    if (t.name && traces.some((u) => u !== t && labelled(u) && u.name === t.name)) return;
     out.push({ figure: id, kind: "trace-unlabeled", detail: `trace ${i}${t.name ? ` "${t.name}"` : ""} has no legend entry, no direct label and is not marked unlabeled` });
   });
   return out;
