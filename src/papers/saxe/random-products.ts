@@ -86,8 +86,8 @@ function figure(tables: Tables, c: RandomProductsConfig) {
     return curvesPanel({ title, xTitle: "depth (factors)", yTitle, logX: true, yRange: [0, 1.15 * top], series: lines });
   };
   if (summary) {
-    panels.push({ ...panel("near_one", "fraction in [½, 2]", "(b) σ near 1"), legend: "bottom left" });
-    panels.push({ ...panel("mean_square", "mean σ²", "(c) mean σ² = ‖M‖²/N"), legend: "none" });
+    panels.push({ ...panel("near_one", "fraction in [½, 2]", "(b) σ near 1"), legend: "none" });
+    panels.push({ ...panel("mean_square", "mean σ²", "(c) mean σ² = ‖M‖²/N"), legend: "bottom left" });
   }
   for (const p of panels.slice(1)) p.xaxis = { ...p.xaxis, tickvals: depths, ticktext: depths.map(String), dtick: undefined };
   return composeFigure(panels, { size: "text", cols: panels.length });
