@@ -118,17 +118,17 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
       yTitle: "x²",
       logY: true,
       series: [
-        ...rawAndSmoothed(t, "osc1", { name: "GD x<sub>t</sub>²", process: "discrete", smooth: c.smooth, from }),
-        ...line(t, "central_sigma1", { name: "predicted σ²", process: "prediction", from }),
+        ...rawAndSmoothed(t, "osc1", { name: "GD", process: "discrete", smooth: c.smooth, from }),
+        ...line(t, "central_sigma1", { name: "predicted", process: "prediction", from }),
       ],
-      legend: "bottom right",
+      legend: "none",
     }),
     lossPanel({
       title: "loss at the edge",
       series: [
         ...rawAndSmoothed(t, "discrete_loss", { name: "GD", process: "discrete", smooth: c.smooth, from }),
-        ...line(t, "central_loss", { name: "L(central flow)", process: "central", from }),
-        ...line(t, "central_loss_pred", { name: "predicted L + tr X", process: "prediction", from }),
+        ...line(t, "central_loss", { name: "central flow", process: "central", from }),
+        ...line(t, "central_loss_pred", { name: "predicted", process: "prediction", from }),
       ],
       legend: "top right",
     }),
@@ -138,10 +138,10 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
       logY: true,
       series: [
         ...rawAndSmoothed(t, "discrete_gradnorm2", { name: "GD", process: "discrete", smooth: c.smooth, from }),
-        ...line(t, "central_gradnorm2", { name: "‖∇L(central flow)‖²", process: "central", from }),
+        ...line(t, "central_gradnorm2", { name: "central flow", process: "central", from }),
         ...line(t, "central_gradnorm2_pred", { name: "predicted", process: "prediction", from }),
       ],
-      legend: "bottom left",
+      legend: "none",
     }),
   ];
 }
@@ -177,7 +177,7 @@ function gdFigures(id: string, paper: string): FigureSpec<GdCentralConfig>[] {
       size: "text",
       pick: [6, 7, 8],
       caption: (c) =>
-        `${settings(c)} From the central flow's arrival at the edge on; GD raw (faint) and time-averaged over a Gaussian window of σ = ${c.smooth} steps. (a) x_t² against the predicted σ²; (b) GD's loss against L(w(t)) and the prediction L + tr X; (c) ‖∇L‖² against the prediction.`,
+        `${settings(c)} From the central flow's arrival at the edge on; GD raw (faint) and time-averaged over a Gaussian window of σ = ${c.smooth} steps. (a) GD's squared displacement x_t² along u against the predicted σ²; (b) GD's loss against the central flow's L(w(t)) and the predicted time average L + tr X; (c) ‖∇L‖² against the central flow's and the predicted ‖∇L‖² + tr(HΣH).`,
     },
   ]);
 }
