@@ -100,7 +100,7 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
         ...line(t, "central_eig1", { name: name("central"), process: "central", from: lo, to: hi }),
       ],
       thresholds: [{ x: t.step.slice(lo, hi), y: 2, name: "2" }],
-      legend: "bottom right",
+      legend: "top left",
     }),
     curvesPanel({
       title: "displacement along u",
@@ -110,7 +110,7 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
         ...line(t, "osc_x1", { name: "GD |x<sub>t</sub>|", process: "discrete", from: lo, to: hi, map: Math.abs }),
         ...line(t, "central_sigma1", { name: "central flow σ", process: "prediction", from: lo, to: hi, map: Math.sqrt }),
       ],
-      legend: "bottom right",
+      legend: "bottom left",
     }),
     // 6–8: the predictions at the edge.
     curvesPanel({
