@@ -93,7 +93,7 @@ function curvesFigure(tables: Tables, c: SweepConfig) {
   const steps = Math.max(1, ...(tables.loss.step.length > 0 ? tables.loss.step : [1]));
   return composeFigure(
     [
-      { ...curvesPanel({ title: "(a) sharpness", xTitle: "step", yTitle: "sharpness λmax", series: sharp, thresholds: [{ x: [0, steps], y: 2 / eta, name: "2/η" }] }), legend: "bottom right" },
+      { ...curvesPanel({ title: "(a) sharpness", xTitle: "step", yTitle: "sharpness λmax", series: sharp, thresholds: [{ x: [0, steps], y: 2 / eta, name: "2/η" }] }), legend: "top left" },
       { ...lossPanel({ title: "(b) train loss", xTitle: "step", series: loss }), legend: "none" },
     ],
     { size: "column", cols: 1, heightIn: 3.6 },
@@ -131,7 +131,7 @@ function summaryFigure(tables: Tables, c: SweepConfig) {
   });
   if (logX) for (const p of [first, cross]) p.xaxis = { ...p.xaxis, tickvals: xs, ticktext: xs.map(String), dtick: undefined };
   else for (const p of [first, cross]) p.xaxis = { ...p.xaxis, tickvals: xs };
-  return composeFigure([{ ...first, legend: "bottom right" }, { ...cross, legend: "none" }], { size: "column", cols: 1, heightIn: 3.6 });
+  return composeFigure([{ ...first, legend: c.factor === "examples" ? "none" : "bottom left" }, { ...cross, legend: "none" }], { size: "column", cols: 1, heightIn: 3.6 });
 }
 
 function sweepFigures(kind: "size" | "depth"): FigureSpec<SweepConfig>[] {
@@ -158,7 +158,7 @@ function sweepFigures(kind: "size" | "depth"): FigureSpec<SweepConfig>[] {
         `${setting(c)} ` +
         (kind === "size"
           ? `(a) progressive sharpening at equal progress, S(L*) ÷ S₀ with S(L*) the sharpness when the loss first reaches L* = ${c.fitLoss}: it grows with n; (b) the first step with S ≥ 2/η: larger data sets take longer.`
-          : `(a) the sharpness at initialization and when the loss first reaches L* = ${c.fitLoss}: one hidden layer starts close to 2/η and has no room to sharpen, deeper nets start low and sharpen to near 2/η (so S(L*) ÷ S₀ is not a monotone function of depth here); (b) the first step with S ≥ 2/η.`),
+          : `(a) the sharpness at initialization and when the loss first reaches L* = ${c.fitLoss}: one hidden layer starts close to 2/η and has little room to sharpen, deeper nets start lower and sharpen from there (so the ratio S(L*) ÷ S₀, which the size sweep uses, is not a monotone function of depth and is not claimed); (b) the first step with S ≥ 2/η.`),
       build: summaryFigure,
     },
   ];
