@@ -338,8 +338,8 @@ function composeSized(panels: Panel[], size: FigureSize, o: FigureOptions): Plot
   const hasTitles = panels.some((p) => p.title);
   const titleH = hasTitles ? f.panelTitle + 8 : 0;
   // Room for tick labels and axis titles, in px at the final size.
-  const margin = { l: 4.6 * f.tick + 6, r: 6, t: 4 + titleH, b: 3.4 * f.tick + 4 };
-  const gap = { x: 4.8 * f.tick + 6, y: 3.4 * f.tick + 6 + titleH };
+  const margin = { l: 5.4 * f.tick + 8, r: 6, t: 4 + titleH, b: 3.4 * f.tick + 4 };
+  const gap = { x: 5.6 * f.tick + 8, y: 3.4 * f.tick + 6 + titleH };
   const plotW = W - margin.l - margin.r;
   const plotH = H - margin.t - margin.b;
   const pw = (plotW - (cols - 1) * gap.x) / cols;
@@ -396,9 +396,19 @@ function composeSized(panels: Panel[], size: FigureSize, o: FigureOptions): Plot
     layout[k === 0 ? "yaxis" : `yaxis${k + 1}`] = yaxis;
     const shown = new Set<string>();
     let entries = 0;
+    const key = yaxis.type === "log" ? "log" : "linear";
     for (const { t: trace, i } of ordered) {
       const t = { ...trace, xaxis: xid, yaxis: yid, legend: legendId, legendrank: 100 + i } as Data & { name?: string; showlegend?: boolean; colorbar?: object; showscale?: boolean; legendgroup?: string };
-      if (p.legend === "none") t.showlegend = false;
+      if (p.legend === "none") {
+        t.showlegend = false;
+        // Without a legend, a threshold line is named by a label at its right end.
+        const tr = t as { meta?: TraceMeta; x?: number[]; y?: number[]; name?: string };
+        if (tr.meta?.role === "threshold" && tr.name && Array.isArray(tr.x) && tr.x.length > 0) {
+          tr.meta = { ...tr.meta, directLabel: true };
+          const last = tr.x.length - 1;
+          annotations.push({ text: tr.name, x: tr.x[last], y: key === "log" ? Math.log10(tr.y?.[last] ?? 1) : tr.y?.[last], xref: xid as "x", yref: yid as "y", xanchor: "right", yanchor: "bottom", showarrow: false, font: { size: f.annotation, color: THRESHOLD_STYLE.color } });
+        }
+      }
       else if (t.name !== undefined && t.showlegend !== false) {
         t.showlegend = !shown.has(t.name);
         shown.add(t.name);
