@@ -42,7 +42,7 @@ const loop = registerExperiment<{ steps: number }>({
       w.dispose();
     }
   },
-  figure: () => ({ data: [], layout: {} }),
+  figures: [{ id: "test-cancel-loop", paperFigure: "none", title: "loop", caption: () => "", size: "text", build: () => ({ data: [], layout: {} }) }],
   claims: () => [],
 });
 

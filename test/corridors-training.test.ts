@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { tf } from "../src/backend";
-import { corridornessAlongGd } from "../src/papers/corridors/along-training";
+import { hgRatioAlongGd } from "../src/papers/corridors/along-training";
 import { accuracy, subset, trainMembers, type LabelledDataset } from "../src/papers/corridors/nets";
 import { initParams } from "../src/models/init";
 import { mlp } from "../src/models/mlp";
@@ -23,7 +23,7 @@ test("on a quadratic the linearity error is exactly (η/2)·gᵀHg/‖g‖² and
   const lambdas = [4, 1, 0.25];
   const w0 = Float64Array.of(0.5, -1, 2);
   const eta = 0.3;
-  const rows = await corridornessAlongGd(quadratic(lambdas), w0, { lr: eta, steps: 4, eigEvery: 1, seed: 0 });
+  const rows = await hgRatioAlongGd(quadratic(lambdas), w0, { lr: eta, steps: 4, eigEvery: 1, seed: 0 });
   let w = Array.from(w0);
   for (let t = 0; t < 4; t++) {
     const g = w.map((wi, i) => lambdas[i] * wi);
@@ -32,7 +32,7 @@ test("on a quadratic the linearity error is exactly (η/2)·gᵀHg/‖g‖² and
     const rayleigh = g.reduce((s, x, i) => s + x * Hg[i], 0) / g2;
     assertClose(rows.rayleigh[t], rayleigh, 1e-4, 0, `Rayleigh quotient at step ${t}`);
     assertClose(rows.sharpness[t], 4, 1e-4, 0, "sharpness");
-    assertClose(rows.corridorness[t], Math.hypot(...Hg) / (4 * Math.sqrt(g2)), 1e-4, 0, "corridor-ness");
+    assertClose(rows.hgRatio[t], Math.hypot(...Hg) / (4 * Math.sqrt(g2)), 1e-4, 0, "corridor-ness");
     // Float32 losses: the error η²/2·gᵀHg is resolved to ≈1e-7·E.
     assertClose(rows.relativeLinearityError[t], (eta / 2) * rayleigh, 2e-3, 1e-5, `relative linearity error at step ${t}`);
     w = w.map((wi, i) => wi - eta * g[i]);

@@ -7,7 +7,7 @@ import { compareModifiedLoss, oneStepGaps } from "../src/papers/corridors/drift"
 import { lineFit, logLogSlope } from "../src/papers/corridors/fit";
 import { distance, flowPath, gdPath, runRule } from "../src/papers/corridors/paths";
 import { absResidual, diagonalQuadratic, halfSquareResidual } from "../src/papers/corridors/simple-losses";
-import { corridorness, hessGrad, matVec, toyObjective, vec2, type Toy2D } from "../src/papers/corridors/toy";
+import { hgRatio, hessGrad, matVec, toyObjective, vec2, type Toy2D } from "../src/papers/corridors/toy";
 import { integrate } from "../src/flows/ode";
 import { clr, polyak } from "../src/optim/polyak";
 import { assertClose, fdDirectional, relErr, setup } from "./helpers";
@@ -20,7 +20,7 @@ test("Hg vanishes exactly inside the corridor and not outside it", () => {
   for (const p of INSIDE) {
     assert.ok(toy.inCorridor(p));
     assert.deepEqual(Array.from(hessGrad(toy, p)), [0, 0]);
-    assert.equal(corridorness(toy, p), 0);
+    assert.equal(hgRatio(toy, p), 0);
   }
   for (const p of OUTSIDE) {
     assert.ok(!toy.inCorridor(p));

@@ -16,7 +16,7 @@ import { gd, stabilityThreshold } from "../src/optim/gd";
 import { GradientFlow } from "../src/papers/eos/flow";
 import { edgeSummary, sharpnessAtLoss } from "../src/papers/eos/metrics";
 import { growthRate, makeMethod, METHODS, quadratic, runRule } from "../src/papers/eos/quadratic";
-import { buildProblem } from "../src/papers/eos/problem";
+import { buildProblem, loadData } from "../src/papers/eos/problem";
 import { DivergenceError, trainRuns } from "../src/papers/eos/train";
 
 before(setup);
@@ -162,4 +162,46 @@ test("a tiny MNIST run: the sharpness rises to 2/η and then stays near it", asy
   } finally {
     problem.dispose();
   }
+});
+
+test("fine sharpness measurements: every `every` steps from from·threshold until the crossing, then back to eigEvery", async () => {
+  const { D, w0, dispose } = tinyNet();
+  try {
+    const s0 = denseHessianTop(D, w0);
+    // A threshold just above the initial sharpness: the run starts inside the fine window.
+    const threshold = 1.02 * s0;
+    const opts = { steps: 40, eigEvery: 10, sharpness: { tol: 1e-6, guard: 2 } };
+    const [coarse] = await trainRuns(D, [{ label: "coarse", rule: gd(0.2), w0 }], opts);
+    const [fine] = await trainRuns(D, [{ label: "fine", rule: gd(0.2), w0, threshold }], { ...opts, fine: { from: 0.5, every: 2 } });
+    // The same iterates: the schedule of measurements does not change the run.
+    assert.deepEqual(fine.loss, coarse.loss);
+    const crossed = fine.sharpness.findIndex((s) => s >= threshold);
+    const cross = crossed < 0 ? Infinity : fine.eigSteps[crossed];
+    for (let k = 1; k < fine.eigSteps.length; k++) {
+      const t = fine.eigSteps[k];
+      if (t <= cross) assert.equal(t - fine.eigSteps[k - 1], 2, `step ${t} before the crossing at ${cross}`);
+      else assert.ok(t % 10 === 0 || t === 40, `step ${t} after the crossing at ${cross}`);
+    }
+    await assert.rejects(trainRuns(D, [{ label: "bad", rule: gd(0.2), w0, threshold }], { ...opts, fine: { from: 0.5, every: 0 } }), /fine must have/);
+  } finally {
+    dispose();
+  }
+});
+
+test("label noise replaces the labels of the first ⌊fraction·n⌋ examples by seeded random one-hot rows", () => {
+  const clean = loadData({ source: "mnist", n: 100, pool: 4, seed: 0 });
+  const noisy = loadData({ source: "mnist", n: 100, pool: 4, seed: 0, labelNoise: 0.3 });
+  const again = loadData({ source: "mnist", n: 100, pool: 4, seed: 0, labelNoise: 0.3 });
+  assert.deepEqual(noisy.Y, again.Y);
+  assert.deepEqual(noisy.X, clean.X);
+  const label = (Y: Float32Array, i: number): number => Array.from(Y.subarray(i * 10, i * 10 + 10)).indexOf(1);
+  for (let i = 0; i < 100; i++) {
+    const row = Array.from(noisy.Y.subarray(i * 10, i * 10 + 10));
+    assert.equal(row.reduce((a, b) => a + b, 0), 1, `row ${i} is one-hot`);
+    if (i >= 30) assert.equal(label(noisy.Y, i), label(clean.Y, i), `example ${i} keeps its label`);
+  }
+  const changed = Array.from({ length: 30 }, (_, i) => i).filter((i) => label(noisy.Y, i) !== label(clean.Y, i)).length;
+  // A random class equals the true one with probability 1/10: about 27 of 30 change.
+  assert.ok(changed >= 20, `${changed} of 30 noisy labels differ`);
+  assert.throws(() => loadData({ source: "mnist", n: 100, pool: 4, seed: 0, labelNoise: 1.5 }), /labelNoise must be in \[0, 1\]/);
 });

@@ -115,7 +115,7 @@ registerExperiment<{ n: number }>({
   paper: "none",
   configs: { quick: { n: 1 }, full: { n: 1 } },
   run: async (c) => ({ t: { x: [c.n] } }),
-  figure: (t) => ({ data: [{ type: "scatter", y: t.t.x }], layout: {} }),
+  figures: [{ id: "failing-claim-test", paperFigure: "test", title: "test figure", caption: () => "caption", size: "column", build: (t) => ({ data: [{ type: "scatter", y: t.t.x }], layout: {} }) }],
   claims: (t) => [claim("too-big", "x stays below 0.5", t.t.x[0], "<", 0.5)],
 });
 

@@ -49,7 +49,7 @@ function writeGraph(dir: string): void {
     `export const exp = registerExperiment<{ xs: number[] }>({ id: "tmp-exp-${name}", title: "t", paper: "p", runsTasks: true,\n` +
     `  configs: { quick: { xs: [1, 2, 3] }, full: { xs: [1, 2, 3] } },\n` +
     `  async run(c, ctx) { return { t: { x: c.xs, y: await ctx.map(c.xs.map((x) => ({ x })), task) } }; },\n` +
-    `  figure: () => ({ data: [], layout: {} }), claims: () => [] });\n`;
+    `  figures: [{ id: "tmp-exp-${name}", paperFigure: "p", title: "t", caption: () => "", size: "text", build: () => ({ data: [], layout: {} }) }], claims: () => [] });\n`;
   writeFileSync(join(dir, "exp-a.ts"), exp("a"));
   writeFileSync(join(dir, "exp-b.ts"), exp("b"));
 }

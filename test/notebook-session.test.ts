@@ -92,7 +92,7 @@ test("session: a rerun replaces its experiment's claims; a cache hit reports its
       paper: "none",
       configs: { quick: { n: 3 }, full: { n: 30 } },
       run: async (c) => ({ t: { y: Array.from({ length: c.n }, (_, i) => i * i) } }),
-      figure: (t) => ({ data: [{ type: "scatter", y: t.t.y }], layout: {} }),
+      figures: [{ id: "session-test", paperFigure: "none", title: "session", caption: () => "", size: "text", build: (t) => ({ data: [{ type: "scatter", y: t.t.y }], layout: {} }) }],
       claims: (t, c) => [claim("length", "one row per step", t.t.y.length, ">=", c.n), claim("last", "last is (n-1)²", t.t.y.at(-1) ?? NaN, "<=", (c.n - 1) ** 2)],
     });
     const lab = new NotebookSession("quick");

@@ -6,6 +6,10 @@ import { gunzipSync } from "node:zlib";
 import { gaussianSmooth } from "../src/plot/smoothing";
 import { composeFigure, contourPanel, curvesPanel, gridFromColumns, lossPanel, thresholdTrace, verticalLine } from "../src/plot/panels";
 import { PROCESS_STYLE } from "../src/plot/style";
+import { CVD_MATRICES, PROCESS_COLORS, ROLE, deltaE, simulateCvd, sweepColor } from "../src/plot/palette";
+import { SIZE_PRESETS, sizeWidthPx, PT_PER_PX, MIN_PT } from "../src/plot/sizes";
+import { finishSvg, setPngDpi, usesMath } from "../src/plot/export";
+import { fontFaceCss, uncoveredChars } from "../src/plot/fonts";
 import { figureDivHtml, plotlyBundlePath, plotlyLoaderHtml } from "../src/plot/html";
 import { findChromium, formatOf } from "../src/plot/export";
 import { FRAMES_PER_TURN, liveFigure, notebookProgressSink, setupNotebookDisplay, setNotebookFrontend, show, showLive, type DisplaySlot } from "../src/plot/show";
@@ -63,7 +67,7 @@ test("composeFigure: a grid of independent axes, titles, remapped shapes, one le
   assert.equal(traces[1].line?.color, PROCESS_STYLE.discrete.color);
   const shownGD = traces.filter((t) => t.name === "GD" && t.showlegend);
   assert.equal(shownGD.length, 1, "a name appears once in the legend");
-  assert.equal(traces[3].line?.dash, "dash", "thresholds are dashed");
+  assert.equal(traces[3].line?.dash, "dot", "thresholds are dotted");
   assert.deepEqual(fig.layout.shapes?.[0]?.xref, "x2");
   assert.deepEqual(fig.layout.shapes?.[0]?.yref, "y2 domain");
   assert.deepEqual(
@@ -71,6 +75,85 @@ test("composeFigure: a grid of independent axes, titles, remapped shapes, one le
     ["loss", "sharpness"],
   );
   assert.throws(() => composeFigure([]), /panels must not be empty/);
+});
+
+test("palette: process colours stay apart under simulated deuteranopia and protanopia; the sweep scale avoids them", () => {
+  // Machado et al. 2009 (severity 1): pure white and black are fixed points; red and green collapse for deuteranopes.
+  assert.equal(simulateCvd("#FFFFFF", "deuteranopia"), "#FFFFFF");
+  assert.equal(simulateCvd("#000000", "protanopia"), "#000000");
+  assert.ok(deltaE(simulateCvd("#FF0000", "deuteranopia"), simulateCvd("#00A000", "deuteranopia")) < deltaE("#FF0000", "#00A000") / 2, "red vs green loses most of its difference");
+  assert.ok(Math.abs(deltaE("#FFFFFF", "#000000") - 100) < 0.01, "ΔE white–black is 100");
+  assert.ok(PROCESS_COLORS.length >= 6);
+  for (const kind of ["none", ...Object.keys(CVD_MATRICES)] as ("none" | keyof typeof CVD_MATRICES)[]) {
+    const see = (c: string): string => (kind === "none" ? c : simulateCvd(c, kind));
+    for (let i = 0; i < PROCESS_COLORS.length; i++) {
+      for (let j = i + 1; j < PROCESS_COLORS.length; j++) {
+        const d = deltaE(see(PROCESS_COLORS[i]), see(PROCESS_COLORS[j]));
+        assert.ok(d >= 15, `${kind}: ${PROCESS_COLORS[i]} vs ${PROCESS_COLORS[j]} ΔE = ${d.toFixed(1)} < 15`);
+      }
+    }
+    const sweep = Array.from({ length: 6 }, (_, i) => sweepColor(i, 6));
+    for (const s of sweep) {
+      for (const c of [ROLE.central.color, ROLE.gradientFlow.color, ROLE.prediction.color, ROLE.ablated.color, ROLE.threshold.color]) {
+        const d = deltaE(see(s), see(c));
+        assert.ok(d >= 10, `${kind}: sweep ${s} vs process ${c} ΔE = ${d.toFixed(1)} < 10`);
+      }
+    }
+    for (let i = 0; i + 1 < sweep.length; i++) assert.ok(deltaE(see(sweep[i]), see(sweep[i + 1])) >= 8, `${kind}: adjacent sweep colours distinct`);
+  }
+  // Lightness is monotone along the sweep, so its order reads in grey.
+  assert.equal(sweepColor(0, 3), "#8FC97E");
+  assert.throws(() => sweepColor(3, 3), /i must be an integer in \[0, 2\]/);
+  // Predictions are thinner and dashed; the central flow heavier than the optimizer.
+  assert.ok(ROLE.prediction.width < ROLE.optimizer.width && ROLE.prediction.dash !== "solid");
+  assert.ok(ROLE.central.width > ROLE.optimizer.width);
+  for (const r of Object.values(ROLE)) assert.ok(r.width * PT_PER_PX >= MIN_PT.line, "lines ≥ 0.75 pt");
+});
+
+test("sized figures: the preset's width, ≤ 4 panels, one legend per panel inside it, predictions under measured curves, ranges from the data", () => {
+  const x = [1, 2, 3, 4];
+  const a = curvesPanel({ series: [{ name: "prediction", x, y: [1e-40, 1e-30, 1e-20, 1e-10], process: "prediction" }, { name: "GD", x, y: [1, 0.5, 0.2, 0.1], process: "discrete" }], logY: true });
+  const b = curvesPanel({ series: [{ name: "GD", x, y: [1, 2, 3, 4], process: "discrete" }], thresholds: [{ x, y: 2 }], legend: undefined });
+  const fig = composeFigure([a, b], { size: "column" });
+  assert.equal(fig.layout.width, sizeWidthPx("column"));
+  assert.equal(fig.layout.width, 312);
+  assert.equal(fig.layout.title, undefined, "no title inside the image");
+  const L = fig.layout as Record<string, { x?: number; xref?: string; range?: number[]; dtick?: number; domain?: number[] }>;
+  assert.ok(L.legend && L.legend2, "each panel has its own legend");
+  assert.ok((L.legend.x as number) <= (L.xaxis.domain as number[])[1] && (L.legend.x as number) >= (L.xaxis.domain as number[])[0], "legend inside its panel");
+  const t = fig.data as { name?: string; legend?: string; meta?: { role?: string } }[];
+  assert.deepEqual(t.map((d) => d.name), ["prediction", "GD", "2/η", "GD"], "the prediction is drawn first, under GD");
+  assert.deepEqual(t.map((d) => d.legend), ["legend", "legend", "legend2", "legend2"]);
+  const yr = L.yaxis.range as number[];
+  assert.ok(yr[0] > -2 && yr[1] < 0.2, `the y range follows GD (1 … 0.1), not the prediction: ${yr}`);
+  assert.equal(L.yaxis.dtick, 1, "decade ticks");
+  assert.throws(() => composeFigure([a, a, a, a, a], { size: "text" }), /at most 4 panels/);
+  assert.equal(SIZE_PRESETS.text.font.tick * PT_PER_PX >= MIN_PT.text, true);
+  assert.equal(SIZE_PRESETS.column.font.axisTitle * PT_PER_PX >= MIN_PT.axisTitle, true);
+});
+
+test("export helpers: deterministic SVG ids, physical size, inlined font subsets, PNG dpi, maths detection", () => {
+  const raw = '<svg class="main-svg" width="312" height="200" xmlns="http://www.w3.org/2000/svg"><defs><clipPath id="clip8a1b2cxyplot"><rect/></clipPath></defs><g clip-path="url(#clip8a1b2cxyplot)"><text>η = 0.1</text></g><use xlink:href="#clip8a1b2cxyplot"/></svg>';
+  const out = finishSvg(raw, 312, 200, 3.25, "A & B");
+  assert.match(out, /^<svg width="3.25in" height="2.0833in" viewBox="0 0 312 200"/);
+  assert.match(out, /id="f0"/);
+  assert.match(out, /url\(#f0\)/);
+  assert.match(out, /href="#f0"/);
+  assert.ok(!out.includes("8a1b2c"), "random ids are gone");
+  assert.match(out, /<title>A &#38; B<\/title>/);
+  assert.match(out, /font-family:'Arimo'/);
+  assert.match(out, /unicode-range:U\+370/, "the Greek subset is inlined for η");
+  assert.equal(finishSvg(raw, 312, 200, 3.25, "A & B"), out, "same input, same bytes");
+  assert.ok(!fontFaceCss("abc").includes("U+370"), "Latin text needs no Greek subset");
+  assert.deepEqual(uncoveredChars("ab η"), []);
+  // A 1×1 PNG gets a pHYs chunk of 300 dpi (11811 px/m).
+  const png1 = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==", "base64");
+  const withDpi = setPngDpi(png1, 300);
+  const at = withDpi.indexOf("pHYs");
+  assert.ok(at > 0);
+  assert.equal(withDpi.readUInt32BE(at + 4), 11811);
+  assert.equal(usesMath({ data: [], layout: { title: { text: "$\\sigma^2$" } } }), true);
+  assert.equal(usesMath({ data: [], layout: { title: { text: "cost: 5 $" } } }), false);
 });
 
 test("thresholds, grids and contours", () => {
@@ -223,7 +306,7 @@ test("runExperiment sends live frames from partial tables, then the final figure
       }
       return { t: { y } };
     },
-    figure: (t) => ({ data: [{ type: "scatter", y: t.t.y }], layout: {} }),
+    figures: [{ id: "live-plot-test", paperFigure: "test", title: "test figure", caption: () => "caption", size: "column", build: (t) => ({ data: [{ type: "scatter", y: t.t.y }], layout: {} }) }],
     claims: () => [],
   });
   await runExperiment(exp, { mode: "quick", cache: false, liveIntervalMs: 0, live: (f, final) => frames.push([(f.data[0] as { y: number[] }).y.length, final]) });

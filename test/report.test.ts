@@ -79,7 +79,7 @@ const toy: Experiment<ToyConfig> = registerExperiment<ToyConfig>({
     toyRuns++;
     return { line: { i: Array.from({ length: c.n }, (_, i) => i), y: Array.from({ length: c.n }, (_, i) => c.scale * i) } };
   },
-  figure: (t) => ({ data: [{ type: "scatter", x: t.line.i, y: t.line.y }], layout: {} }),
+  figures: [{ id: "toy-report-test", paperFigure: "test", title: "test figure", caption: () => "caption", size: "column", build: (t) => ({ data: [{ type: "scatter", x: t.line.i, y: t.line.y }], layout: {} }) }],
   claims: (t, c) => [claim("sum", "sum of y equals scale·n(n−1)/2", t.line.y.reduce((a, b) => a + b, 0), "<=", (c.scale * c.n * (c.n - 1)) / 2)],
 });
 
@@ -163,7 +163,7 @@ test("quickClaims 'reported': in quick mode a failing claim is shown as (fail) a
     configs: { quick: { x: 3 }, full: { x: 3 } },
     quickClaims: "reported",
     run: async (c) => ({ t: { x: [c.x] } }),
-    figure: () => ({ data: [], layout: {} }),
+    figures: [{ id: "smoke-claims-test", paperFigure: "test", title: "test figure", caption: () => "caption", size: "column", build: () => ({ data: [], layout: {} }) }],
     claims: (t) => [claim("small", "x is small", t.t.x[0], "<=", 1), claim("positive", "x is positive", t.t.x[0], ">", 0)],
   });
   const quick = await runExperiment(exp, { mode: "quick", cache: false });
@@ -207,8 +207,12 @@ test("manifest and report: a subset run replaces its own entries and keeps the o
   const dir = tmp();
   const entry = (id: string, hash: string): ManifestEntry => ({
     id,
+    experiment: id,
     title: id,
     paper: "p",
+    paperFigure: "p, Fig. 1",
+    caption: "c",
+    size: "column",
     mode: "quick",
     configHash: hash,
     config: {},
@@ -256,8 +260,8 @@ test("the gallery lists every figure with its image and claims, flagging failure
     {
       generatedAt: "t",
       figures: [
-        { id: "b-fig", title: "B", paper: "P", mode: "full", configHash: "h", config: {}, version: "0", gitCommit: null, backend: "wasm", runtimeMs: 1500, cached: false, generatedAt: "t", files: ["b-fig.png", "b-fig.svg"] },
-        { id: "a-fig", title: "A", paper: "P", mode: "quick", configHash: "h", config: {}, version: "0", gitCommit: null, backend: "wasm", runtimeMs: 10, cached: true, generatedAt: "t", files: ["a-fig.csv"] },
+        { id: "b-fig", experiment: "b-fig", paperFigure: "P, Fig. 2", caption: "B's caption", size: "text", title: "B", paper: "P", mode: "full", configHash: "h", config: {}, version: "0", gitCommit: null, backend: "wasm", runtimeMs: 1500, cached: false, generatedAt: "t", files: ["b-fig.png", "b-fig.svg"] },
+        { id: "a-fig", experiment: "a-fig", paperFigure: "P, Fig. 1", caption: "", size: "column", title: "A", paper: "P", mode: "quick", configHash: "h", config: {}, version: "0", gitCommit: null, backend: "wasm", runtimeMs: 10, cached: true, generatedAt: "t", files: ["a-fig.csv"] },
       ],
     },
     {
@@ -270,8 +274,10 @@ test("the gallery lists every figure with its image and claims, flagging failure
     },
   );
   assert.ok(md.indexOf("## a-fig") < md.indexOf("## b-fig"), "sorted by id");
-  assert.match(md, /\| \[b-fig\]\(#b-fig\) \| full \| 1\.5 s \| 1\/2 pass \|/);
-  assert.match(md, /!\[b-fig\]\(b-fig\.png\)/);
+  assert.match(md, /\| \[b-fig\]\(#b-fig\) \| b-fig \| full \| 1\.5 s \| 1\/2 pass \|/);
+  assert.match(md, /<img src="b-fig\.png" width="648" alt="b-fig">/);
+  assert.match(md, /reproduces P, Fig\. 2 \(text width\)/);
+  assert.match(md, /B's caption/);
   assert.match(md, /\| x \\\| y \| 0\.5 \| < 1 \| PASS \|/);
   assert.match(md, /\| z \| 2 \| < 1 \| \*\*FAIL\*\* \|/);
 });

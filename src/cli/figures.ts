@@ -22,6 +22,7 @@ import { failing, formatClaimsTable, type ClaimRow } from "../lab/claims";
 import { gitCommit, updateManifest, updateReport, type ManifestEntry } from "../lab/manifest";
 import { writeGallery } from "../lab/gallery";
 import { VERSION } from "../version";
+import { FIGURE_SIZES, isFigureSize, type FigureSize } from "../plot/sizes";
 
 const FORMATS = [...EXPORT_FORMATS, "csv"] as const;
 type OutputFormat = (typeof FORMATS)[number];
@@ -34,13 +35,14 @@ export const spec: Record<string, FlagSpec> = {
   out: { kind: "string", arg: "DIR", help: "output folder (default: <project>/figures; with --quick <project>/data/figures-quick)" },
   "no-cache": { kind: "boolean", help: "recompute even when data/results/ holds results for the same config and version" },
   formats: { kind: "list", arg: "F,F", help: `outputs to write, from ${FORMATS.join(",")} (default: all)` },
-  scale: { kind: "number", help: "PNG pixels per layout pixel (default 2, at least 2)" },
+  scale: { kind: "number", help: "PNG resolution as pixels per layout pixel (default 300 dpi ≈ 3.125; at least 2)" },
+  size: { kind: "string", arg: "SIZE", help: `export every figure at this size instead of its own: ${FIGURE_SIZES.join(", ")} (3.25 in, 6.75 in, 10 in slide)` },
   jobs: { kind: "number", help: `worker processes computing tasks (default: the number of cores, here ${availableParallelism()}); 1 computes in this process` },
   queue: { kind: "string", help: "compute tasks on a BullMQ queue at this Redis URL (redis://host:port); run 'flowlab worker' on the machines" },
 };
 export const extras: UsageExtras = {
   notes: [
-    "Writes figures/<id>.{svg,pdf,png,html,csv}, figures/manifest.json, figures/report.json and the gallery figures/README.md, " +
+    "Writes figures/<figure id>.{svg,pdf,png,html} for each figure of an experiment and figures/<experiment id>*.csv, figures/manifest.json, figures/report.json and the gallery figures/README.md, " +
       "then prints every claim with its measured value, threshold and pass/fail; exit status 1 if a claim or an export fails. " +
       "Needs Chromium for svg/pdf/png. See the README (Durations) for how long a full run takes.",
     "examples:\n  flowlab figures --list\n  flowlab figures --only eos-gd,saxe-depth --formats png,csv\n  flowlab figures --quick",
@@ -68,8 +70,11 @@ export async function main(argv: string[]): Promise<number> {
   });
   const formats = ((flags.formats as string[] | undefined) ?? [...FORMATS]) as OutputFormat[];
   for (const f of formats) if (!FORMATS.includes(f)) throw new UsageError(`--formats: '${f}' is not one of ${FORMATS.join(", ")}`);
-  const scale = (flags.scale as number | undefined) ?? 2;
-  if (scale < 2) throw new UsageError(`--scale must be at least 2 (publication PNG), got ${scale}`);
+  const scale = flags.scale as number | undefined;
+  if (scale !== undefined && !(scale >= 2)) throw new UsageError(`--scale must be at least 2 (publication PNG), got ${scale}`);
+  const sizeFlag = flags.size as string | undefined;
+  if (sizeFlag !== undefined && !isFigureSize(sizeFlag)) throw new UsageError(`--size: '${sizeFlag}' is not one of ${FIGURE_SIZES.join(", ")}`);
+  const sizeOverride = sizeFlag as FigureSize | undefined;
   const mode = flags.quick ? "quick" : defaultMode();
   // figures/ holds the full-size reproductions; quick runs (smoke tests) never overwrite them.
   const out = flags.out ? resolve(flags.out as string) : join(projectRoot(), mode === "quick" ? join("data", "figures-quick") : "figures");
@@ -106,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log(`flowlab figures: ${experiments.length} experiment(s), ${mode} configs, tasks in ${executor.description}, writing to ${out}`);
   let finished = 0;
 
-  /** Files, manifest entry and claims of one finished experiment (one at a time: the browser is shared). */
+  /** Files, manifest entries (one per figure) and claims of one finished experiment (one at a time: the browser is shared). */
   const write = async (exp: Experiment, r: ExperimentResult<object>): Promise<void> => {
     const how = r.cache === "hit" ? `from cache, loaded in ${seconds(r.runtimeMs)} (computed in ${seconds(r.computeMs)})` : `computed in ${seconds(r.computeMs)}`;
     display?.clear();
@@ -120,46 +125,56 @@ export async function main(argv: string[]): Promise<number> {
         files.push(file);
       }
     }
-    if (formats.includes("html")) {
-      const { exportFigure } = await import("../plot/export");
-      await exportFigure(r.figure, join(out, `${exp.id}.html`));
-      files.push(`${exp.id}.html`);
-    }
-    if (browser && !browserFailed) {
-      const te = Date.now();
-      try {
-        exporter ??= await browser;
-      } catch (e) {
-        browserFailed = true;
-        failures++;
-        console.error(`flowlab figures: cannot export ${imageFormats.join(", ")}: ${e instanceof Error ? e.message : String(e)}`);
+    for (const built of r.figures) {
+      const size = sizeOverride ?? built.size;
+      const figFiles: string[] = [];
+      const meta = { title: built.title, size };
+      if (formats.includes("html")) {
+        const { exportFigure } = await import("../plot/export");
+        await exportFigure(built.figure, join(out, `${built.id}.html`), meta);
+        figFiles.push(`${built.id}.html`);
       }
-      try {
-        for (const f of exporter ? imageFormats : []) {
-          await exporter?.export(r.figure, join(out, `${exp.id}.${f}`), scale);
-          files.push(`${exp.id}.${f}`);
+      if (browser && !browserFailed) {
+        const te = Date.now();
+        try {
+          exporter ??= await browser;
+        } catch (e) {
+          browserFailed = true;
+          failures++;
+          console.error(`flowlab figures: cannot export ${imageFormats.join(", ")}: ${e instanceof Error ? e.message : String(e)}`);
         }
-        if (exporter) console.log(`${exp.id}: exported ${imageFormats.join(", ")} in ${seconds(Date.now() - te)}`);
-      } catch (e) {
-        failures++;
-        console.error(`${exp.id}: export failed: ${e instanceof Error ? e.message : String(e)}`);
+        try {
+          for (const f of exporter ? imageFormats : []) {
+            await exporter?.export(built.figure, join(out, `${built.id}.${f}`), { ...meta, scale });
+            figFiles.push(`${built.id}.${f}`);
+          }
+          if (exporter) console.log(`${built.id}: exported ${imageFormats.join(", ")} (${size}) in ${seconds(Date.now() - te)}`);
+        } catch (e) {
+          failures++;
+          console.error(`${built.id}: export failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
+      entries.push({
+        id: built.id,
+        experiment: exp.id,
+        title: built.title,
+        paper: exp.paper,
+        paperFigure: built.paperFigure,
+        caption: built.caption,
+        size,
+        mode,
+        configHash: r.hash,
+        config: r.config,
+        version: VERSION,
+        gitCommit: commit,
+        backend: r.backend,
+        runtimeMs: r.computeMs,
+        cached: r.cache === "hit",
+        generatedAt: new Date().toISOString(),
+        // The experiment's tables belong to every figure drawn from them.
+        files: [...figFiles, ...files],
+      });
     }
-    entries.push({
-      id: exp.id,
-      title: exp.title,
-      paper: exp.paper,
-      mode,
-      configHash: r.hash,
-      config: r.config,
-      version: VERSION,
-      gitCommit: commit,
-      backend: r.backend,
-      runtimeMs: r.computeMs,
-      cached: r.cache === "hit",
-      generatedAt: new Date().toISOString(),
-      files,
-    });
     const mine = r.claims.map((c) => ({ experiment: exp.id, ...c }));
     rows.push(...mine);
     if (executor.remote) console.log(formatClaimsTable(mine));
@@ -198,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(interrupted);
     return 130;
   }
-  const manifest = updateManifest(out, entries);
+  const manifest = updateManifest(out, entries, experiments.map((e) => e.id));
   const report = updateReport(out, rows);
   writeGallery(out, manifest, report);
   const rel = (p: string): string => (isAbsolute(p) && p.startsWith(root) ? p.slice(root.length + 1) || "." : p);

@@ -8,12 +8,22 @@ import { join } from "node:path";
 import { withFileLock, writeJsonAtomic } from "../atomic";
 import { listExperiments } from "./registry";
 import { failing, type ClaimRow } from "./claims";
-import type { RunMode } from "./types";
+import type { FigureSize, RunMode } from "./types";
 
+/** One figure: its files, where it came from, and what it shows. Claims stay per experiment (report.json). */
 export interface ManifestEntry {
+  /** The figure id (file stem). */
   id: string;
+  /** The experiment that produced it (claims are keyed by this id); absent in manifests older than FigureSpec. */
+  experiment: string;
   title: string;
   paper: string;
+  /** The paper figure reproduced. */
+  paperFigure: string;
+  /** Run settings and what the reader sees. */
+  caption: string;
+  /** The final physical size the files were exported at. */
+  size: FigureSize;
   mode: RunMode;
   configHash: string;
   config: object;
@@ -83,7 +93,8 @@ const FIGURE_FILE = /\.(csv|html|svg|pdf|png)$/;
  * manifest is rebuilt from. Ids of registered experiments are matched first (they may contain dots).
  */
 export function entriesFromFiles(dir: string, mode: RunMode): ManifestEntry[] {
-  const known = listExperiments().sort((a, b) => b.id.length - a.id.length);
+  const figures = listExperiments().flatMap((e) => e.figures.map((f) => ({ experiment: e, figure: f })));
+  const known = figures.map((f) => ({ id: f.figure.id })).sort((a, b) => b.id.length - a.id.length);
   const byId = new Map<string, string[]>();
   for (const name of readdirSync(dir).sort()) {
     if (!FIGURE_FILE.test(name) || name.startsWith(".")) continue;
@@ -91,12 +102,17 @@ export function entriesFromFiles(dir: string, mode: RunMode): ManifestEntry[] {
     byId.set(id, [...(byId.get(id) ?? []), name]);
   }
   return [...byId].map(([id, files]) => {
-    const exp = listExperiments().find((e) => e.id === id);
+    const found = figures.find((f) => f.figure.id === id);
+    const exp = found?.experiment;
     const newest = Math.max(...files.map((f) => statSync(join(dir, f)).mtimeMs));
     return {
       id,
-      title: exp?.title ?? id,
+      experiment: exp?.id ?? id,
+      title: found?.figure.title ?? id,
       paper: exp?.paper ?? "",
+      paperFigure: found?.figure.paperFigure ?? "",
+      caption: "",
+      size: found?.figure.size ?? "text",
       mode,
       configHash: "",
       config: {},
@@ -117,10 +133,11 @@ const isReport = (v: unknown): boolean => typeof v === "object" && v !== null &&
 
 /**
  * Merges `entries` into <dir>/manifest.json under the folder's lock, so concurrent runs never lose each other's
- * entries. A corrupt manifest is kept as manifest.json.corrupt-<time> and rebuilt from the figure files present,
+ * entries. Entries of the experiments in `experiments` (default: those of the entries) are replaced as a whole, so a
+ * figure an experiment no longer draws disappears; others are kept. A corrupt manifest is kept as manifest.json.corrupt-<time> and rebuilt from the figure files present,
  * with a warning on stderr.
  */
-export function updateManifest(dir: string, entries: ManifestEntry[]): Manifest {
+export function updateManifest(dir: string, entries: ManifestEntry[], experiments: string[] = entries.map((e) => e.experiment)): Manifest {
   const path = join(dir, "manifest.json");
   return withManifestLock(dir, () => {
     const old = readJson<Manifest>(path, isManifest);
@@ -134,7 +151,10 @@ export function updateManifest(dir: string, entries: ManifestEntry[]): Manifest 
       );
     }
     const fresh = new Set(entries.map((e) => e.id));
-    const manifest: Manifest = { generatedAt: new Date().toISOString(), figures: [...kept.filter((e) => !fresh.has(e.id)), ...entries].sort((a, b) => a.id.localeCompare(b.id)) };
+    const rerun = new Set(experiments);
+    // Old entries (before figures had an experiment field) used the experiment id as figure id.
+    const others = kept.filter((e) => !fresh.has(e.id) && !rerun.has(e.experiment ?? e.id));
+    const manifest: Manifest = { generatedAt: new Date().toISOString(), figures: [...others, ...entries].sort((a, b) => a.id.localeCompare(b.id)) };
     writeJsonAtomic(path, manifest);
     return manifest;
   });

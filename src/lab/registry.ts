@@ -4,6 +4,7 @@
  */
 import { callerFile } from "./codehash";
 import type { Experiment } from "./types";
+import { FIGURE_SIZES, isFigureSize } from "../plot/sizes";
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const registry = new Map<string, Experiment>();
@@ -21,6 +22,17 @@ export function registerExperiment<C extends object>(experiment: Experiment<C>, 
   for (const mode of ["quick", "full"] as const) {
     if (typeof experiment.configs?.[mode] !== "object") throw new Error(`experiment '${id}': configs.${mode} must be an object`);
   }
+  if (!Array.isArray(experiment.figures) || experiment.figures.length === 0) throw new Error(`experiment '${id}': figures must be a non-empty array of FigureSpec`);
+  for (const f of experiment.figures) {
+    if (!ID_PATTERN.test(f.id)) throw new Error(`experiment '${id}': figure id '${f.id}' must match ${ID_PATTERN} (it names files)`);
+    if (!isFigureSize(f.size)) throw new Error(`experiment '${id}', figure '${f.id}': size must be one of ${FIGURE_SIZES.join(", ")}, got ${String(f.size)}`);
+    for (const other of registry.values()) {
+      if (other.id !== id && other.figures.some((g) => g.id === f.id)) throw new Error(`experiment '${id}': figure id '${f.id}' is already used by experiment '${other.id}'`);
+    }
+  }
+  const ids = experiment.figures.map((f) => f.id);
+  const dup = ids.find((x, i) => ids.indexOf(x) !== i);
+  if (dup) throw new Error(`experiment '${id}': figure id '${dup}' appears twice`);
   registry.set(id, experiment);
   modules.set(id, module);
   return experiment;

@@ -16,7 +16,7 @@ import { experimentModule, getExperiment, listExperiments, registerExperiment } 
 import { registerTask, type Task } from "./task";
 import { toDataFrame, toTables } from "./tables";
 import type { LiveSink } from "../plot/figure";
-import type { Claim, Experiment, PlotlyFigure, RunMode, TaskContext, Tables, TablesLike } from "./types";
+import type { BuiltFigure, Claim, Experiment, PlotlyFigure, RunMode, TaskContext, Tables, TablesLike } from "./types";
 
 
 export interface RunOptions<C extends object> {
@@ -55,6 +55,9 @@ export interface ExperimentResult<C extends object> {
   /** Hash of the experiment's code (its module graph) in the key. */
   codeHash: string;
   tables: Tables;
+  /** Every figure of the experiment, in the order of `experiment.figures`. */
+  figures: BuiltFigure[];
+  /** The first figure (compatibility: one-figure experiments and notebook cells that show `r.figure`). */
   figure: PlotlyFigure;
   claims: Claim[];
   /** "hit": loaded from the cache; "miss"/"corrupt": computed and stored; "off": computed, cache not used. */
@@ -110,8 +113,9 @@ export const experimentTask: Task<ExperimentTaskConfig, Tables> = registerTask({
 });
 
 /** The experiment's figure from its tables (the one place the runner draws). */
+/** The first figure, redrawn from partial tables during a run (live plots). */
 function drawFigure<C extends object>(experiment: Experiment<C>, tables: Tables, config: C): PlotlyFigure {
-  return experiment.figure(tables, config);
+  return experiment.figures[0].build(tables, config);
 }
 
 export async function runExperiment<C extends object>(which: Experiment<C> | string, options: RunOptions<C> = {}): Promise<ExperimentResult<C>> {
@@ -187,7 +191,8 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
     tracked.done();
     await owned?.close();
   }
-  const figure = drawFigure(experiment, tables, config);
+  const figures = buildFigures(experiment, tables, config);
+  const figure = figures[0].figure;
   options.live?.(figure, true);
   return {
     experiment,
@@ -196,6 +201,7 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
     hash: cacheHash(key),
     codeHash,
     tables,
+    figures,
     figure,
     claims: experiment.claims(tables, config).map((c) => (mode === "quick" && experiment.quickClaims === "reported" ? { ...c, enforced: false } : c)),
     cache: status,
@@ -223,4 +229,18 @@ export async function makeExecutor(options: { jobs?: number; queue?: string }): 
   if (jobs === 1) return new InProcessExecutor();
   const { ProcessPool } = await import("./pool");
   return new ProcessPool(jobs);
+}
+
+/** Builds every figure of an experiment; a figure that throws names its experiment and figure id. */
+export function buildFigures<C extends object>(experiment: Experiment<C>, tables: Tables, config: C): BuiltFigure[] {
+  if (experiment.figures.length === 0) throw new Error(`experiment ${experiment.id}: figures must not be empty`);
+  return experiment.figures.map((spec) => {
+    let figure: PlotlyFigure;
+    try {
+      figure = spec.build(tables, config);
+    } catch (e) {
+      throw new Error(`experiment ${experiment.id}, figure ${spec.id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { id: spec.id, paperFigure: spec.paperFigure, title: spec.title, caption: spec.caption(config), size: spec.size, figure };
+  });
 }

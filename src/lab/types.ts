@@ -5,8 +5,11 @@
  * notebook plot and the file in figures/ come from one code path.
  */
 import type { PlotlyFigure } from "../plot/figure";
+import type { FigureSize } from "../plot/sizes";
 import type { Progress } from "../progress";
 import type { Task } from "./task";
+
+export type { FigureSize };
 
 /** A table of plain numeric columns of equal length (NaN and ±Infinity allowed). The cache stores this form. */
 export type Table = Record<string, number[]>;
@@ -74,12 +77,40 @@ export interface RunContext extends TaskContext {
 }
 
 /**
- * One experiment, one figure id (a figure may have many panels). `C` must be JSON data: its hash, together
+ * One figure of an experiment: files figures/<id>.{svg,pdf,png,html}, one manifest entry. At most 4 panels, one
+ * point, no run settings in the title (they go to the caption).
+ */
+export interface FigureSpec<C> {
+  /** File-name safe, named after the paper figure reproduced, e.g. "central-flows-gd-fig2". */
+  id: string;
+  /** The paper figure reproduced, e.g. "Cohen et al. 2021, Fig. 1". */
+  paperFigure: string;
+  /** Short, without run settings: gallery heading and PDF title metadata. */
+  title: string;
+  /** Run settings and what the reader sees; shown in the gallery, the notebook and the manifest. */
+  caption(config: C): string;
+  /** The final physical size (column 3.25 in, text 6.75 in, slide 10 × 5.625 in). */
+  size: FigureSize;
+  build(tables: Tables, config: C): PlotlyFigure;
+}
+
+/** A figure built from an experiment's tables: the spec's fields with the caption resolved. */
+export interface BuiltFigure {
+  id: string;
+  paperFigure: string;
+  title: string;
+  caption: string;
+  size: FigureSize;
+  figure: PlotlyFigure;
+}
+
+/**
+ * One experiment, one or more figures (a figure may have many panels). `C` must be JSON data: its hash, together
  * with the experiment id, the library version and the hash of the experiment module's code (its module graph,
  * see codehash.ts), keys the results cache.
  */
 export interface Experiment<C extends object = object> {
-  /** File-name safe id: figures/<id>.svg, data/results/<id>/. */
+  /** File-name safe id: data/results/<id>/, figures/<id>*.csv, claims. */
   id: string;
   title: string;
   /** The paper and figure reproduced, e.g. "Cohen et al. 2021, Fig. 1". */
@@ -100,6 +131,7 @@ export interface Experiment<C extends object = object> {
    */
   runsTasks?: boolean;
   run(config: C, ctx: RunContext): Promise<TablesLike>;
-  figure(tables: Tables, config: C): PlotlyFigure;
+  /** The figures drawn from the tables (at least one); ids unique across all experiments. */
+  figures: FigureSpec<C>[];
   claims(tables: Tables, config: C): Claim[];
 }

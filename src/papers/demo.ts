@@ -6,10 +6,10 @@
  */
 import { claim } from "../lab/claims";
 import { composeFigure, contourPanel, curvesPanel, gridFromColumns, verticalLine, type Panel, type Series } from "../plot/panels";
-import { sequentialColor } from "../plot/style";
+import { sweepColor } from "../plot/palette";
 import { registerExperiment } from "../lab/registry";
 import { where } from "../lab/tables";
-import type { Experiment, Table, Tables } from "../lab/types";
+import type { Experiment, FigureSpec, Table, Tables } from "../lab/types";
 
 export interface DemoConfig {
   /** Hessian eigenvalues, largest first: λ_max, λ_min. */
@@ -85,19 +85,20 @@ async function run(c: DemoConfig, ctx: Parameters<Experiment<DemoConfig>["run"]>
   return { trajectory, sweep, landscape };
 }
 
-function figure(tables: Tables, c: DemoConfig) {
+/** The demo's panels: 0 landscape with iterates, 1 growth against η, 2.. the error per eigendirection for each shown η. */
+function demoPanels(tables: Tables, c: DemoConfig): Panel[] {
   const { trajectory, sweep, landscape } = tables;
-  const etaColor = (i: number): string => sequentialColor(i, c.shownEtas.length + 1);
+  const etaColor = (i: number): string => sweepColor(i, c.shownEtas.length);
   const panels: Panel[] = [];
-  if (landscape) {
+  if (landscape && trajectory) {
     const grid = gridFromColumns(landscape.x1, landscape.x2, landscape.loss);
     panels.push(
       contourPanel({
-        title: "(a) GD iterates on f(x) = ½ Σ λᵢ xᵢ²",
+        title: "GD iterates on ½Σλᵢxᵢ²",
         ...grid,
         trajectories: c.shownEtas.map((eta, i) => {
           const run = where(trajectory, { eta });
-          return { name: `η = ${eta}`, x: run.x1, y: run.x2, color: etaColor(i), group: `η = ${eta}` };
+          return { name: `η = ${eta}`, x: run.x1, y: run.x2, color: etaColor(i), width: 1.25 };
         }),
       }),
     );
@@ -105,29 +106,56 @@ function figure(tables: Tables, c: DemoConfig) {
   if (sweep) {
     const edge = 2 / c.lambdas[0];
     const sweepPanel = curvesPanel({
-      title: "(b) growth ‖x_T‖/‖x₀‖ against η",
+      title: "growth after T steps",
       xTitle: "η",
-      yTitle: "‖x_T‖ / ‖x₀‖",
+      yTitle: "‖x<sub>T</sub>‖ / ‖x₀‖",
       logY: true,
-      series: [{ name: "GD (measured)", x: sweep.eta, y: sweep.growth, process: "discrete", mode: "lines+markers" }],
+      series: [{ name: "GD", x: sweep.eta, y: sweep.growth, process: "optimizer", mode: "lines+markers" }],
+      legend: "none",
+      annotations: [{ text: "η = 2/λ<sub>max</sub>", x: edge, y: 1, xref: "x", yref: "y domain", xanchor: "left", yanchor: "top", xshift: 3, showarrow: false }],
     });
     sweepPanel.shapes = [verticalLine(edge)];
-    sweepPanel.traces.push({ type: "scatter", mode: "text", x: [edge], y: [Math.max(...sweep.growth)], text: ["η = 2/λ_max"], textposition: "bottom right", showlegend: false, hoverinfo: "skip" });
+    (sweepPanel.traces[0] as { meta?: object }).meta = { role: "optimizer", directLabel: true };
     panels.push(sweepPanel);
   }
   c.shownEtas.forEach((eta, i) => {
+    if (!trajectory) return;
     const run = where(trajectory, { eta });
+    const every = Math.max(1, Math.round(run.step.length / 20));
+    const thin = (v: number[]): number[] => v.filter((_, k) => k % every === 0);
     const series: Series[] = [
-      { name: `η = ${eta}`, x: run.step, y: run.err1, color: etaColor(i), group: `η = ${eta}` },
-      { name: `η = ${eta}, |e₂|`, x: run.step, y: run.err2, color: etaColor(i), dash: "dash", group: `η = ${eta}`, showlegend: false },
-      { name: "prediction |1 − ηλᵢ|ᵗ |eᵢ(0)|", x: run.step, y: run.pred1, process: "prediction", group: "prediction" },
-      { name: "prediction |1 − ηλᵢ|ᵗ |eᵢ(0)|", x: run.step, y: run.pred2, process: "prediction", group: "prediction" },
+      { name: "|1 − ηλᵢ|ᵗ |eᵢ(0)|", x: run.step, y: run.pred1, process: "prediction", group: "prediction" },
+      { name: "|1 − ηλᵢ|ᵗ |eᵢ(0)|", x: run.step, y: run.pred2, process: "prediction", group: "prediction" },
+      { name: "GD, along u<sub>max</sub>", x: thin(run.step), y: thin(run.err1), color: etaColor(i), mode: "markers" },
+      { name: "GD, along u<sub>min</sub>", x: thin(run.step), y: thin(run.err2), color: etaColor(i), mode: "markers" },
     ];
-    const side = eta * c.lambdas[0] > 2 ? "above" : "below";
-    panels.push(curvesPanel({ title: `(${String.fromCharCode(99 + i)}) |eᵢ| per eigendirection, η ${side} 2/λ_max`, yTitle: "|eᵢ|  (solid: λ_max, dashed: λ_min)", logY: true, series }));
+    const p = curvesPanel({ title: `η = ${eta} (${eta * c.lambdas[0] > 2 ? "above" : "below"} 2/λ<sub>max</sub>)`, yTitle: "|eᵢ|", logY: true, series, legend: i === 0 ? "bottom left" : "none" });
+    // Markers: circles along u_max, squares along u_min.
+    (p.traces[3] as { marker?: object }).marker = { color: etaColor(i), size: 5, symbol: "square-open" };
+    (p.traces[2] as { marker?: object }).marker = { color: etaColor(i), size: 5, symbol: "circle" };
+    panels.push(p);
   });
-  return composeFigure(panels, { cols: 2, title: `Demo: GD on a quadratic, λ = (${c.lambdas.join(", ")}), 2/λ_max = ${2 / c.lambdas[0]}` });
+  return panels;
 }
+
+const DEMO_FIGURES: FigureSpec<DemoConfig>[] = [
+  {
+    id: "demo-stability",
+    paperFigure: "classical stability of GD on a quadratic (demo)",
+    title: "GD on a quadratic is stable iff η < 2/λ_max",
+    size: "text",
+    caption: (c) => `GD on f(x) = ½(λ₁x₁² + λ₂x₂²) with λ = (${c.lambdas.join(", ")}), from x₀ = (${c.x0.join(", ")}). (a) iterates for η = ${c.shownEtas.join(" and ")}: below 2/λ_max = ${2 / c.lambdas[0]} they converge, above it they zig-zag outward along x₁; (b) growth ‖x_T‖/‖x₀‖ after T = ${c.steps} steps for ${c.sweepEtas.length} step sizes: it crosses 1 at η = 2/λ_max.`,
+    build: (t, c) => composeFigure(demoPanels(t, c).slice(0, 2), { size: "text", heightIn: 2.6 }),
+  },
+  {
+    id: "demo-error-rates",
+    paperFigure: "classical stability of GD on a quadratic (demo)",
+    title: "Each eigendirection's error follows |1 − ηλᵢ|ᵗ",
+    size: "text",
+    caption: (c) => `Same runs as demo-stability. The error |eᵢ(t)| along each Hessian eigenvector (circles: λ_max = ${c.lambdas[0]}, squares: λ_min = ${c.lambdas[1]}) lies on the closed form |1 − ηλᵢ|ᵗ|eᵢ(0)| (dashed) for η = ${c.shownEtas.join(" and ")}; above 2/λ_max the λ_max direction grows.`,
+    build: (t, c) => composeFigure(demoPanels(t, c).slice(2, 4), { size: "text", heightIn: 2.4 }),
+  },
+];
 
 function claims(tables: Tables, c: DemoConfig) {
   const { sweep, trajectory } = tables;
@@ -158,6 +186,6 @@ export const demo: Experiment<DemoConfig> = registerExperiment<DemoConfig>({
     full: { lambdas: [2, 0.5], x0: [1, 1], steps: 100, shownEtas: [0.9, 1.05], sweepEtas: FULL_SWEEP, grid: 81 },
   },
   run,
-  figure,
+  figures: DEMO_FIGURES,
   claims,
 });

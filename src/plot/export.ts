@@ -1,15 +1,23 @@
 /**
- * Publication export: SVG, PDF and PNG (scale ≥ 2) through the system's headless Chromium driven by
- * playwright-core (never a downloaded browser), plus a standalone HTML page. One browser and one page with
- * plotly.js loaded serve many figures; `exportFigure` shares one exporter that closes itself when idle.
+ * Publication export through the system's headless Chromium driven by playwright-core (never a downloaded
+ * browser). Every file has the figure's final physical size: SVG width/height in inches, PDF page size in
+ * inches with the figure's title as /Title, PNG at 300 dpi (pHYs set). Text is set in Arimo, inlined from
+ * @fontsource/arimo through @font-face (fonts.ts), so no system font is consulted; element ids in the SVG are
+ * renumbered so the same figure gives the same bytes. Maths written as $…$ is typeset by MathJax 3 from
+ * node_modules/mathjax (plotly.js 4 supports MathJax 3 and 4 in SVG text). HTML pages are self-contained.
+ * One browser serves many figures; `exportFigure` shares one exporter that closes itself when idle.
  */
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, extname, join, relative, sep } from "node:path";
+import { delimiter, extname, join, resolve } from "node:path";
+import { crc32 } from "node:zlib";
 import type { BrowserContext, Page } from "playwright-core";
 import type { PlotlyFigure } from "./figure";
 import { writeFileAtomic } from "../atomic";
 import { figurePageHtml, plotlyBundlePath } from "./html";
+import { fontFaceCss } from "./fonts";
+import { FONT_FAMILY } from "./style";
+import { PX_PER_INCH, SIZE_PRESETS, type FigureSize } from "./sizes";
 
 export const EXPORT_FORMATS = ["svg", "pdf", "png", "html"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -64,8 +72,92 @@ export interface LaunchOptions {
   offline?: boolean;
 }
 
+export interface ExportOptions {
+  /** The final size; the figure is scaled to its width (default: the layout's own size at 96 px per inch). */
+  size?: FigureSize;
+  /** Title metadata (PDF /Title, HTML <title>, SVG <title>); default the layout's title or "flowlab figure". */
+  title?: string;
+  /** PNG pixels per layout pixel (default 300 dpi: 3.125). */
+  scale?: number;
+  exporter?: FigureExporter;
+}
+
+/** PNG resolution by default. */
+export const PNG_DPI = 300;
+
+/** Path of MathJax 3's TeX-to-SVG bundle in node_modules. */
+export function mathjaxBundlePath(): string {
+  return require.resolve("mathjax/es5/tex-svg.js");
+}
+
+/** True if any text of the figure holds $…$ maths (plotly typesets whole strings that start and end with $). */
+export function usesMath(fig: PlotlyFigure): boolean {
+  return /"\$[^"]*\$"/.test(JSON.stringify(fig));
+}
+
+function titleOf(fig: PlotlyFigure, opts: ExportOptions): string {
+  const t = fig.layout.title;
+  return opts.title ?? (typeof t === "object" && t?.text ? t.text : typeof t === "string" ? t : "flowlab figure");
+}
+
+const escapeXml = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The figure with the shipped font everywhere (figures may name other families; the export never uses them). */
+function withFont(fig: PlotlyFigure): PlotlyFigure {
+  const json = JSON.stringify(fig).replace(/"family":"[^"]*"/g, `"family":"${FONT_FAMILY}"`);
+  const f = JSON.parse(json) as PlotlyFigure;
+  f.layout = { ...f.layout, font: { ...f.layout.font, family: FONT_FAMILY } };
+  // Stable trace uids (plotly would draw random ones into clip-path ids).
+  f.data = f.data.map((t, i) => ({ ...t, uid: (t as { uid?: string }).uid ?? `t${i}` }));
+  return f;
+}
+
+/**
+ * Plotly's SVG made deterministic and physical: ids renumbered in order of appearance (plotly draws random
+ * ones), the inlined Arimo faces the text needs, width/height in inches with the layout size as viewBox, and a
+ * <title>.
+ */
+export function finishSvg(svg: string, widthPx: number, heightPx: number, widthIn: number, title: string): string {
+  const ids = new Map<string, string>();
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!ids.has(m[1])) ids.set(m[1], `f${ids.size}`);
+  let out = svg.replace(/(\sid=")([^"]+)(")/g, (_, a: string, id: string, b: string) => a + (ids.get(id) ?? id) + b);
+  out = out.replace(/url\((['"]?)#([^'")]+)\1\)/g, (all, q: string, id: string) => (ids.has(id) ? `url(${q}#${ids.get(id)}${q})` : all));
+  out = out.replace(/(href=")#([^"]+)"/g, (all, a: string, id: string) => (ids.has(id) ? `${a}#${ids.get(id)}"` : all));
+  const heightIn = (widthIn * heightPx) / widthPx;
+  const text = out.replace(/<style[\s\S]*?<\/style>/g, "").replace(/<[^>]*>/g, " ") + title;
+  const open = /<svg\b[^>]*>/.exec(out);
+  if (!open) throw new Error("finishSvg: no <svg> element in plotly's output");
+  let tag = open[0].replace(/\swidth="[^"]*"/, "").replace(/\sheight="[^"]*"/, "").replace(/\sviewBox="[^"]*"/, "");
+  tag = tag.replace(/^<svg/, `<svg width="${+widthIn.toFixed(4)}in" height="${+heightIn.toFixed(4)}in" viewBox="0 0 ${widthPx} ${heightPx}"`);
+  const style = `<title>${escapeXml(title)}</title><style>${fontFaceCss(text, { bold: /font-weight:\s*bold|<b>/.test(out), italic: /font-style:\s*italic/.test(out) })}</style>`;
+  return out.slice(0, open.index) + tag + style + out.slice(open.index + open[0].length);
+}
+
+/** Inserts a pHYs chunk (pixels per metre) after IHDR, so the PNG carries its resolution. */
+export function setPngDpi(png: Buffer, dpi: number): Buffer {
+  const sig = 8;
+  const ihdrEnd = sig + 8 + png.readUInt32BE(sig) + 4;
+  const ppm = Math.round(dpi / 0.0254);
+  const data = Buffer.alloc(9);
+  data.writeUInt32BE(ppm, 0);
+  data.writeUInt32BE(ppm, 4);
+  data.writeUInt8(1, 8);
+  const type = Buffer.from("pHYs", "ascii");
+  const chunk = Buffer.alloc(12 + 9);
+  chunk.writeUInt32BE(9, 0);
+  type.copy(chunk, 4);
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(Buffer.concat([type, data])) >>> 0, 17);
+  return Buffer.concat([png.subarray(0, ihdrEnd), chunk, png.subarray(ihdrEnd)]);
+}
+
+const BLANK_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff}</style></head><body><div id="fig"></div></body></html>`;
+
 /** A headless Chromium with fresh profile, for rendering many figures. Close it when done. */
 export class FigureExporter {
+  private mathjaxLoaded = false;
+  private printPage: Page | null = null;
+
   private constructor(
     private readonly context: BrowserContext,
     private readonly page: Page,
@@ -88,51 +180,108 @@ export class FigureExporter {
     }
     if (opts.offline ?? true) await context.route(/^(https?|wss?|ftp):/, (route) => route.abort());
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.setContent(`<!DOCTYPE html><html><head><style>html,body{margin:0;padding:0;background:#fff}</style></head><body><div id="fig"></div></body></html>`);
+    await page.setContent(BLANK_PAGE);
+    // Every face of the shipped font, loaded before plotly measures any text.
+    await page.addStyleTag({ content: fontFaceCss() });
+    await page.evaluate(async () => {
+      const loads: Promise<unknown>[] = [];
+      document.fonts.forEach((f) => void loads.push(f.load()));
+      await Promise.all(loads);
+    });
     await page.addScriptTag({ path: plotlyBundlePath() });
     return new FigureExporter(context, page, profileDir);
   }
 
-  private async draw(fig: PlotlyFigure): Promise<{ width: number; height: number }> {
-    const width = fig.layout.width ?? 700;
-    const height = fig.layout.height ?? 450;
-    await this.page.setViewportSize({ width: Math.ceil(width), height: Math.ceil(height) });
-    await this.page.evaluate(async (f) => {
+  private async loadMathjax(): Promise<void> {
+    if (this.mathjaxLoaded) return;
+    await this.page.evaluate(() => {
+      (window as unknown as { MathJax: object }).MathJax = { startup: { typeset: false }, svg: { fontCache: "local" } };
+    });
+    await this.page.addScriptTag({ path: mathjaxBundlePath() });
+    await this.page.waitForFunction(() => {
+      const mj = (window as unknown as { MathJax?: { startup?: { promise?: Promise<void> }; version?: string } }).MathJax;
+      return mj?.version !== undefined && mj.startup?.promise !== undefined;
+    });
+    await this.page.evaluate(() => (window as unknown as { MathJax: { startup: { promise: Promise<void> } } }).MathJax.startup.promise);
+    this.mathjaxLoaded = true;
+  }
+
+  /** The figure as a finished SVG (see finishSvg) and its layout size in px. */
+  async svg(fig: PlotlyFigure, opts: ExportOptions = {}): Promise<{ svg: string; width: number; height: number; widthIn: number }> {
+    const f = withFont(fig);
+    const width = Math.round(f.layout.width ?? 700);
+    const height = Math.round(f.layout.height ?? 450);
+    if (usesMath(f)) await this.loadMathjax();
+    await this.page.setViewportSize({ width, height });
+    const url = await this.page.evaluate(async (o) => {
       const Plotly = (window as unknown as { Plotly: PlotlyInPage }).Plotly;
       const gd = document.getElementById("fig") as HTMLElement;
       Plotly.purge(gd);
-      await Plotly.newPlot(gd, f.data, f.layout, { ...f.config, staticPlot: true, responsive: false });
-    }, fig);
-    return { width, height };
-  }
-
-  /** The figure's bytes in one format; `scale` multiplies PNG pixel dimensions (default 2, at least 1). */
-  async render(fig: PlotlyFigure, format: ExportFormat, scale = 2): Promise<Buffer> {
-    if (!EXPORT_FORMATS.includes(format)) throw new Error(`format '${String(format)}' is not one of ${EXPORT_FORMATS.join(", ")}`);
-    if (format === "html") return Buffer.from(figurePageHtml([fig]));
-    if (!(scale >= 1)) throw new Error(`scale must be ≥ 1, got ${scale}`);
-    const { width, height } = await this.draw(fig);
-    if (format === "pdf") {
-      return this.page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: "1", margin: { top: "0", right: "0", bottom: "0", left: "0" } });
-    }
-    const url = await this.page.evaluate(
-      async (o) => {
-        const Plotly = (window as unknown as { Plotly: PlotlyInPage }).Plotly;
-        return Plotly.toImage(document.getElementById("fig") as HTMLElement, o);
-      },
-      { format, width, height, scale: format === "png" ? scale : 1 },
-    );
+      await Plotly.newPlot(gd, o.f.data, { ...o.f.layout, width: o.width, height: o.height }, { ...o.f.config, staticPlot: true, responsive: false });
+      return Plotly.toImage(gd, { format: "svg", width: o.width, height: o.height, scale: 1 });
+    }, { f, width, height });
     const comma = url.indexOf(",");
-    const header = url.slice(0, comma);
-    const payload = url.slice(comma + 1);
-    return header.endsWith(";base64") ? Buffer.from(payload, "base64") : Buffer.from(decodeURIComponent(payload), "utf8");
+    const raw = url.slice(0, comma).endsWith(";base64") ? Buffer.from(url.slice(comma + 1), "base64").toString("utf8") : decodeURIComponent(url.slice(comma + 1));
+    const widthIn = opts.size ? SIZE_PRESETS[opts.size].widthIn : width / PX_PER_INCH;
+    return { svg: finishSvg(raw, width, height, widthIn, titleOf(fig, opts)), width, height, widthIn };
   }
 
-  /** Writes `path` (format from its extension) atomically. HTML pages load plotly.js by a relative path. */
-  async export(fig: PlotlyFigure, path: string, scale = 2): Promise<void> {
-    const format = formatOf(path);
-    const bytes = format === "html" ? Buffer.from(pageFor(fig, path)) : await this.render(fig, format, scale);
-    writeFileAtomic(path, bytes);
+  private async printer(): Promise<Page> {
+    this.printPage ??= await this.context.newPage();
+    return this.printPage;
+  }
+
+  /** The figure's bytes in one format. */
+  async render(fig: PlotlyFigure, format: ExportFormat, opts: ExportOptions | number = {}): Promise<Buffer> {
+    const o: ExportOptions = typeof opts === "number" ? { scale: opts } : opts;
+    if (!EXPORT_FORMATS.includes(format)) throw new Error(`format '${String(format)}' is not one of ${EXPORT_FORMATS.join(", ")}`);
+    if (format === "html") return Buffer.from(figurePageHtml([fig], { title: titleOf(fig, o) }));
+    const { svg, width, height, widthIn } = await this.svg(fig, o);
+    if (format === "svg") return Buffer.from(svg, "utf8");
+    const heightIn = (widthIn * height) / width;
+    const page = await this.printer();
+    if (format === "pdf") {
+      // The finished SVG, inline, on a page of exactly its size; the document title becomes the PDF /Title.
+      await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeXml(titleOf(fig, o))}</title><style>@page{size:${widthIn}in ${heightIn}in;margin:0}html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head><body>${svg}</body></html>`);
+      await page.evaluate(async () => {
+        const loads: Promise<unknown>[] = [];
+      document.fonts.forEach((f) => void loads.push(f.load()));
+      await Promise.all(loads);
+        await document.fonts.ready;
+      });
+      return page.pdf({ width: `${widthIn}in`, height: `${heightIn}in`, printBackground: true, pageRanges: "1", margin: { top: "0", right: "0", bottom: "0", left: "0" } });
+    }
+    const scale = o.scale ?? PNG_DPI / PX_PER_INCH;
+    if (!(scale >= 1)) throw new Error(`scale must be ≥ 1, got ${scale}`);
+    const pxW = Math.round(widthIn * PX_PER_INCH * scale);
+    const pxH = Math.round(heightIn * PX_PER_INCH * scale);
+    await page.setContent(BLANK_PAGE);
+    const b64 = await page.evaluate(
+      async (a) => {
+        // The SVG as an image: its @font-face data URLs load inside the image, so the canvas uses Arimo.
+        const img = new Image();
+        img.src = "data:image/svg+xml;base64," + a.svg64;
+        await img.decode();
+        const canvas = document.createElement("canvas");
+        canvas.width = a.w;
+        canvas.height = a.h;
+        const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+        ctx.fillStyle = "#ffffff";
+        ctx.fillRect(0, 0, a.w, a.h);
+        ctx.drawImage(img, 0, 0, a.w, a.h);
+        return canvas.toDataURL("image/png").split(",")[1];
+      },
+      { svg64: Buffer.from(svg, "utf8").toString("base64"), w: pxW, h: pxH },
+    );
+    return setPngDpi(Buffer.from(b64, "base64"), (pxW / widthIn));
+  }
+
+  /** Writes `path` (format from its extension) atomically; returns the absolute path. */
+  async export(fig: PlotlyFigure, path: string, opts: ExportOptions | number = {}): Promise<string> {
+    const o: ExportOptions = typeof opts === "number" ? { scale: opts } : opts;
+    const abs = resolve(process.cwd(), path);
+    writeFileAtomic(abs, await this.render(fig, formatOf(abs), o));
+    return abs;
   }
 
   async close(): Promise<void> {
@@ -150,28 +299,23 @@ export function formatOf(path: string): ExportFormat {
   return ext;
 }
 
-/** A standalone page for `path`, loading plotly.js from node_modules by a relative URL (works offline, file://). */
-function pageFor(fig: PlotlyFigure, path: string): string {
-  const src = relative(dirname(path), plotlyBundlePath()).split(sep).join("/");
-  const title = typeof fig.layout.title === "object" && fig.layout.title?.text ? fig.layout.title.text : "flowlab figure";
-  return figurePageHtml([fig], { title, plotlySrc: src });
-}
-
 let shared: FigureExporter | null = null;
 let launching: Promise<FigureExporter> | null = null;
 let idleTimer: NodeJS.Timeout | null = null;
 const IDLE_MS = 10_000;
 
 /**
- * Writes one figure to `path` (.svg, .pdf, .png, .html), reusing one browser across calls; the browser
- * closes after 10 s without exports. Pass `{ exporter }` to manage the browser yourself.
+ * Writes one figure to `path` (.svg, .pdf, .png, .html; relative paths are resolved against the current
+ * directory) and returns the absolute path written. Reuses one browser across calls; it closes after 10 s
+ * without exports. Pass `{ exporter }` to manage the browser yourself, `{ size }` for the final size.
  */
-export async function exportFigure(fig: PlotlyFigure, path: string, opts: { scale?: number; exporter?: FigureExporter } = {}): Promise<void> {
-  if (formatOf(path) === "html") {
-    writeFileAtomic(path, pageFor(fig, path));
-    return;
+export async function exportFigure(fig: PlotlyFigure, path: string, opts: ExportOptions = {}): Promise<string> {
+  const abs = resolve(process.cwd(), path);
+  if (formatOf(abs) === "html") {
+    writeFileAtomic(abs, figurePageHtml([fig], { title: titleOf(fig, opts) }));
+    return abs;
   }
-  if (opts.exporter) return opts.exporter.export(fig, path, opts.scale);
+  if (opts.exporter) return opts.exporter.export(fig, abs, opts);
   if (idleTimer) clearTimeout(idleTimer);
   if (!shared) {
     launching ??= FigureExporter.launch();
@@ -182,7 +326,7 @@ export async function exportFigure(fig: PlotlyFigure, path: string, opts: { scal
     }
   }
   try {
-    await shared.export(fig, path, opts.scale);
+    return await shared.export(fig, abs, opts);
   } finally {
     idleTimer = setTimeout(() => void closeSharedExporter(), IDLE_MS);
   }

@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { PlotlyFigure } from "./figure";
+import { fontFaceCss } from "./fonts";
+import { FONT_FAMILY } from "./style";
 
 /** Absolute path of the plotly.js bundle this library draws with. */
 export function plotlyBundlePath(): string {
@@ -131,14 +133,17 @@ export function figureDivHtml(fig: PlotlyFigure, opts: FigureDivOptions | string
 export function figurePageHtml(figs: PlotlyFigure[], opts: { title?: string; plotlySrc?: string } = {}): string {
   const loader = opts.plotlySrc ? `<script type="text/javascript" src="${encodeURI(opts.plotlySrc)}"></script>` : plotlyLoaderHtml();
   const title = (opts.title ?? "flowlab figure").replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  // The shipped font (Arimo, inlined) and stable div ids: the same figures give the same page.
+  const fonts = fontFaceCss(JSON.stringify(figs.map((f) => f.layout)) + JSON.stringify(figs.map((f) => f.data.map((t) => (t as { name?: string }).name))) + title);
   return `<!DOCTYPE html>
 <html>
 <head><meta charset="utf-8"><title>${title}</title>
-<style>body { margin: 16px; background: #fff; font-family: sans-serif; } .flowlab-figure { margin-bottom: 24px; }</style>
+<style>${fonts}
+body { margin: 16px; background: #fff; font-family: ${FONT_FAMILY}, sans-serif; } .flowlab-figure { margin-bottom: 24px; }</style>
 ${loader}
 </head>
 <body>
-${figs.map((f) => figureDivHtml(f)).join("\n")}
+${figs.map((f, i) => figureDivHtml({ ...f, layout: { ...f.layout, font: { ...f.layout.font, family: FONT_FAMILY } } }, `flowlab-figure-${i + 1}`)).join("\n")}
 </body>
 </html>
 `;

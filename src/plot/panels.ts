@@ -3,10 +3,27 @@
  * style. A panel is plain data (traces + its two axes); a figure knows only its tables, so panel helpers take
  * columns (number[]) and never compute anything but smoothing.
  */
-import type { Dash, Data, LayoutAxis, Annotation, Shape } from "plotly.js-dist";
+import type { Dash, Data, LayoutAxis, Annotation, Shape, Layout } from "plotly.js-dist";
 import type { PlotlyFigure } from "./figure";
 import { gaussianSmooth } from "./smoothing";
-import { PANEL_SIZE, PROCESS_STYLE, THRESHOLD_STYLE, TITLE_FONT_SIZE, axisStyle, baseLayout, type Process } from "./style";
+import { PANEL_SIZE, PROCESS_STYLE, THRESHOLD_STYLE, TITLE_FONT_SIZE, FONT, axisStyle, baseLayout, type Process } from "./style";
+import { PX_PER_INCH, SIZE_PRESETS, sizeWidthPx, type FigureSize } from "./sizes";
+
+/** Where a panel's own legend sits: inside a corner of its plot area, or nowhere. */
+export type LegendPlacement = "top right" | "top left" | "bottom right" | "bottom left" | "none";
+
+/**
+ * What a trace is, carried in plotly's free `meta` field: `role` orders drawing (context, thresholds and
+ * predictions under measured curves) and lets axis ranges follow the measured data; `unlabeled` marks a trace
+ * deliberately left out of the legend (raw traces under their smoothed version, landscapes), which the figure
+ * linter accepts.
+ */
+export interface TraceMeta {
+  role?: Process;
+  unlabeled?: boolean;
+  /** The trace is named by a text label at its end instead of a legend entry. */
+  directLabel?: boolean;
+}
 
 export interface Panel {
   title?: string;
@@ -16,6 +33,10 @@ export interface Panel {
   yaxis: Partial<LayoutAxis>;
   /** Shapes with xref/yref "x"/"y" (or "x domain"/"y domain"), remapped to the panel's axes. */
   shapes?: Partial<Shape>[];
+  /** Annotations (e.g. direct labels) with xref/yref "x"/"y" or "x domain"/"y domain", remapped likewise. */
+  annotations?: Partial<Annotation>[];
+  /** The panel's legend, inside the plot area (sized figures; default "top right"). */
+  legend?: LegendPlacement;
 }
 
 /** One curve. Colour and dash come from `process` unless given. */
@@ -33,6 +54,8 @@ export interface Series {
   group?: string;
   showlegend?: boolean;
   opacity?: number;
+  /** Deliberately without a legend entry (context traces); the linter accepts it. */
+  unlabeled?: boolean;
 }
 
 /** A styled scatter trace for one series. */
@@ -48,9 +71,10 @@ export function seriesTrace(s: Series): Data {
     line: { color, dash: s.dash ?? style.dash, width: s.width ?? style.width },
     marker: { color, size: 5 },
     legendgroup: s.group ?? s.name,
-    showlegend: s.showlegend,
+    showlegend: s.unlabeled ? false : s.showlegend,
     opacity: s.opacity,
-  };
+    meta: { role: s.process, unlabeled: s.unlabeled || undefined } satisfies TraceMeta,
+  } as Data;
 }
 
 /**
@@ -60,7 +84,7 @@ export function seriesTrace(s: Series): Data {
 export function thresholdTrace(x: number[], y: number | number[], name = "2/η"): Data {
   const xs = typeof y === "number" ? [Math.min(...x), Math.max(...x)] : x;
   const ys = typeof y === "number" ? [y, y] : y;
-  return { type: "scatter", mode: "lines", name, x: xs, y: ys, line: { ...THRESHOLD_STYLE }, legendgroup: name, hoverinfo: "name+y" };
+  return { type: "scatter", mode: "lines", name, x: xs, y: ys, line: { ...THRESHOLD_STYLE }, legendgroup: name, hoverinfo: "name+y", meta: { role: "threshold" } satisfies TraceMeta } as Data;
 }
 
 /** A vertical dashed line across the whole panel at x (e.g. the stability edge ηλ = 2). */
@@ -78,6 +102,11 @@ export interface CurvesPanelOptions {
   /** Horizontal thresholds; `y` constant or one value per point of `x`. */
   thresholds?: { x: number[]; y: number | number[]; name?: string }[];
   yRange?: [number, number];
+  /** Where the panel's legend sits in sized figures (default "top right"). */
+  legend?: LegendPlacement;
+  /** Text labels (e.g. `endLabel`) in data coordinates. */
+  annotations?: Partial<Annotation>[];
+  xRange?: [number, number];
 }
 
 /** The general case: curves, optional thresholds, log axes. */
@@ -85,8 +114,10 @@ export function curvesPanel(o: CurvesPanelOptions): Panel {
   return {
     title: o.title,
     traces: [...o.series.map(seriesTrace), ...(o.thresholds ?? []).map((t) => thresholdTrace(t.x, t.y, t.name))],
-    xaxis: axisStyle({ title: o.xTitle ?? "step", log: o.logX }),
+    xaxis: axisStyle({ title: o.xTitle ?? "step", log: o.logX, range: o.xRange }),
     yaxis: axisStyle({ title: o.yTitle, log: o.logY, range: o.yRange }),
+    legend: o.legend,
+    annotations: o.annotations,
   };
 }
 
@@ -101,7 +132,7 @@ export function lossPanel(o: Omit<CurvesPanelOptions, "thresholds"> & { smoothSi
     if (sigma <= 0) return [s];
     const group = s.group ?? s.name;
     return [
-      { ...s, group, opacity: 0.3, showlegend: false, name: `${s.name} (raw)` },
+      { ...s, group, opacity: 0.3, showlegend: false, unlabeled: true, process: s.process === "prediction" ? "prediction" : "context", color: s.color ?? PROCESS_STYLE[s.process ?? "optimizer"].color, dash: s.dash ?? PROCESS_STYLE[s.process ?? "optimizer"].dash, width: 1, name: `${s.name} (raw)` },
       { ...s, group, y: gaussianSmooth(s.y, sigma, { log: logY }) },
     ];
   });
@@ -157,7 +188,7 @@ const LANDSCAPE_SCALE: [number, string][] = [
 /** A heat map or filled contour of a 2-D function, with trajectories drawn over it. */
 export function contourPanel(o: ContourPanelOptions): Panel {
   const z = o.logZ ? o.z.map((row) => row.map((v) => (v > 0 ? Math.log10(v) : NaN))) : o.z;
-  const common = { x: o.x, y: o.y, z, colorscale: o.colorscale ?? LANDSCAPE_SCALE, showscale: o.showScale ?? false, hoverinfo: "x+y+z" as const, showlegend: false };
+  const common = { x: o.x, y: o.y, z, colorscale: o.colorscale ?? LANDSCAPE_SCALE, showscale: o.showScale ?? false, hoverinfo: "x+y+z" as const, showlegend: false, meta: { unlabeled: true } };
   const field: Data =
     o.kind === "heatmap"
       ? { type: "heatmap", ...common }
@@ -173,6 +204,14 @@ export function contourPanel(o: ContourPanelOptions): Panel {
 }
 
 export interface FigureOptions {
+  /**
+   * The final physical size (sizes.ts): lays the figure out at that size (96 px per inch) with the preset's
+   * fonts, one legend inside each panel, no figure title (the title goes to captions and PDF metadata), and
+   * at most 4 panels. Without it, the legacy pixel layout with one shared legend below.
+   */
+  size?: FigureSize;
+  /** Sized figures: total height in inches (default from the preset's row height). */
+  heightIn?: number;
   /** Panels per row (default: all in one row, at most 3). */
   cols?: number;
   title?: string;
@@ -188,6 +227,7 @@ const LEGEND_HEIGHT = 40;
 /** Lays panels out on a grid (independent axes), titles above each, one shared legend below. */
 export function composeFigure(panels: Panel[], o: FigureOptions = {}): PlotlyFigure {
   if (panels.length === 0) throw new Error("composeFigure: panels must not be empty");
+  if (o.size) return composeSized(panels, o.size, o);
   const cols = Math.max(1, Math.min(o.cols ?? Math.min(panels.length, 3), panels.length));
   const rows = Math.ceil(panels.length / cols);
   const pw = o.panelWidth ?? PANEL_SIZE.width;
@@ -217,8 +257,8 @@ export function composeFigure(panels: Panel[], o: FigureOptions = {}): PlotlyFig
     const yid = k === 0 ? "y" : `y${k + 1}`;
     const xkey = k === 0 ? "xaxis" : (`xaxis${k + 1}` as const);
     const ykey = k === 0 ? "yaxis" : (`yaxis${k + 1}` as const);
-    layout[xkey as "xaxis"] = { ...p.xaxis, domain: [x0, x1], anchor: yid as "y" };
-    layout[ykey as "yaxis"] = { ...p.yaxis, domain: [y0, y1], anchor: xid as "x" };
+    layout[xkey as "xaxis"] = decadeTicks({ ...p.xaxis, domain: [x0, x1], anchor: yid as "y" }, p.traces, "x");
+    layout[ykey as "yaxis"] = decadeTicks({ ...p.yaxis, domain: [y0, y1], anchor: xid as "x" }, p.traces, "y");
     for (const trace of p.traces) {
       const t = { ...trace, xaxis: xid, yaxis: yid } as Data & { name?: string; showlegend?: boolean; colorbar?: object; showscale?: boolean };
       if (t.name !== undefined && t.showlegend !== false) {
@@ -242,4 +282,179 @@ function remapRef(ref: string | undefined, axis: "x" | "y", id: string): string 
   if (ref === axis) return id;
   if (ref === `${axis} domain`) return `${id} domain`;
   return ref;
+}
+
+const ROLE_LAYER: Partial<Record<Process, number>> = { context: 0, threshold: 1, prediction: 2 };
+const layerOf = (t: Data): number => ROLE_LAYER[((t as { meta?: TraceMeta }).meta?.role ?? "optimizer") as Process] ?? 3;
+
+/** Finite values of a trace coordinate (numbers only), for ranges. */
+function finite(v: unknown, positive: boolean): number[] {
+  if (!Array.isArray(v)) return [];
+  return (v as unknown[]).filter((x): x is number => typeof x === "number" && Number.isFinite(x) && (!positive || x > 0));
+}
+
+/** [lo, hi] of the traces' `key` values, padded 4% (in log10 units on log axes); null without data. */
+function dataRange(traces: Data[], key: "x" | "y", log: boolean): [number, number] | null {
+  const vals = traces.flatMap((t) => finite((t as Record<string, unknown>)[key], log));
+  if (vals.length === 0) return null;
+  let lo = Math.min(...vals.map((v) => (log ? Math.log10(v) : v)));
+  let hi = Math.max(...vals.map((v) => (log ? Math.log10(v) : v)));
+  if (hi === lo) {
+    const d = log ? 0.5 : Math.abs(lo) * 0.1 || 1;
+    lo -= d;
+    hi += d;
+  }
+  const pad = 0.04 * (hi - lo);
+  return [lo - pad, hi + pad];
+}
+
+/** Log axes: ticks at decades only, every k-th decade so that at most ~6 labels show. */
+function decadeTicks(axis: Partial<LayoutAxis>, traces: Data[], key: "x" | "y"): Partial<LayoutAxis> {
+  if (axis.type !== "log" || (axis.dtick !== undefined && axis.dtick !== 1)) return axis;
+  const r = (axis.range as [number, number] | undefined) ?? dataRange(traces, key, true);
+  const span = r ? r[1] - r[0] : 1;
+  return { ...axis, dtick: Math.max(1, Math.ceil(span / 6)) };
+}
+
+const DEFAULT_COLS: Record<FigureSize, (n: number) => number> = {
+  column: (n) => (n <= 2 ? 1 : 2),
+  text: (n) => (n === 4 ? 2 : n),
+  slide: (n) => n,
+};
+
+/**
+ * The sized layout: panels on a grid at the preset's physical width, fonts from the preset, per-panel legends
+ * inside the plot area, traces layered (context, thresholds, predictions, then measured curves), axis ranges
+ * from the measured traces when predictions would stretch them, log axes labelled at decades.
+ */
+function composeSized(panels: Panel[], size: FigureSize, o: FigureOptions): PlotlyFigure {
+  if (panels.length > 4) throw new Error(`composeFigure: at most 4 panels per figure, got ${panels.length}; split the figure`);
+  const preset = SIZE_PRESETS[size];
+  const f = preset.font;
+  const cols = Math.max(1, Math.min(o.cols ?? DEFAULT_COLS[size](panels.length), panels.length, preset.maxCols));
+  const rows = Math.ceil(panels.length / cols);
+  const W = sizeWidthPx(size);
+  const H = Math.round((o.heightIn ?? preset.heightIn ?? rows * preset.rowIn) * PX_PER_INCH);
+  const hasTitles = panels.some((p) => p.title);
+  const titleH = hasTitles ? f.panelTitle + 8 : 0;
+  // Room for tick labels and axis titles, in px at the final size.
+  const margin = { l: 5.4 * f.tick + 8, r: 6, t: 4 + titleH, b: 3.4 * f.tick + 4 };
+  const gap = { x: 5.6 * f.tick + 8, y: 3.4 * f.tick + 6 + titleH };
+  const plotW = W - margin.l - margin.r;
+  const plotH = H - margin.t - margin.b;
+  const pw = (plotW - (cols - 1) * gap.x) / cols;
+  const ph = (plotH - (rows - 1) * gap.y) / rows;
+  if (pw < 60 || ph < 50) throw new Error(`composeFigure: ${panels.length} panels do not fit a ${size} figure (${W}×${H} px); use fewer panels or a larger size`);
+  const layout: Partial<Layout> & Record<string, unknown> = {
+    width: W,
+    height: H,
+    font: { ...FONT, size: f.tick },
+    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "#ffffff",
+    margin: { ...margin, autoexpand: false, pad: 0 },
+    showlegend: true,
+    hovermode: "closest",
+  };
+  const annotations: Partial<Annotation>[] = [];
+  const shapes: Partial<Shape>[] = [];
+  const data: Data[] = [];
+  panels.forEach((p, k) => {
+    const row = Math.floor(k / cols);
+    const col = k % cols;
+    const x0 = (col * (pw + gap.x)) / plotW;
+    const x1 = x0 + pw / plotW;
+    const y1 = 1 - (row * (ph + gap.y)) / plotH;
+    const y0 = y1 - ph / plotH;
+    const xid = k === 0 ? "x" : `x${k + 1}`;
+    const yid = k === 0 ? "y" : `y${k + 1}`;
+    const legendId = k === 0 ? "legend" : `legend${k + 1}`;
+    const resize = (a: Partial<LayoutAxis>): Partial<LayoutAxis> => {
+      const title = typeof a.title === "object" && a.title ? { ...a.title, font: { ...a.title.font, size: f.axisTitle } } : a.title;
+      return { ...a, title, tickfont: { ...a.tickfont, size: f.tick }, automargin: false };
+    };
+    const xaxis: Partial<LayoutAxis> = { ...resize(p.xaxis), domain: [x0, x1], anchor: yid as "y" };
+    const yaxis: Partial<LayoutAxis> = { ...resize(p.yaxis), domain: [y0, y1], anchor: xid as "x" };
+    // Draw order: context, thresholds, predictions, measured (stable within a layer); legend keeps panel order.
+    const ordered = p.traces.map((t, i) => ({ t, i })).sort((a, b) => layerOf(a.t) - layerOf(b.t) || a.i - b.i);
+    const measured = p.traces.filter((t) => layerOf(t) >= 3 && (t as { type?: string }).type !== "contour" && (t as { type?: string }).type !== "heatmap");
+    for (const [axis, key] of [[xaxis, "x"], [yaxis, "y"]] as const) {
+      const log = axis.type === "log";
+      // Ranges follow the measured curves when other traces (predictions, thresholds) would stretch them.
+      if (axis.range === undefined && measured.length > 0 && measured.length < p.traces.length && key === "y") {
+        const all = dataRange(p.traces.filter((t) => layerOf(t) >= 1), key, log);
+        const meas = dataRange(measured, key, log);
+        const thr = dataRange(p.traces.filter((t) => layerOf(t) === 1), key, log);
+        if (all && meas) {
+          const lo = Math.min(meas[0], thr?.[0] ?? Infinity);
+          const hi = Math.max(meas[1], thr?.[1] ?? -Infinity);
+          if (lo > all[0] || hi < all[1]) axis.range = [lo, hi];
+        }
+      }
+      Object.assign(axis, decadeTicks(axis, p.traces, key));
+    }
+    layout[k === 0 ? "xaxis" : `xaxis${k + 1}`] = xaxis;
+    layout[k === 0 ? "yaxis" : `yaxis${k + 1}`] = yaxis;
+    const shown = new Set<string>();
+    let entries = 0;
+    const key = yaxis.type === "log" ? "log" : "linear";
+    for (const { t: trace, i } of ordered) {
+      const t = { ...trace, xaxis: xid, yaxis: yid, legend: legendId, legendrank: 100 + i } as Data & { name?: string; showlegend?: boolean; colorbar?: object; showscale?: boolean; legendgroup?: string };
+      if (p.legend === "none") {
+        t.showlegend = false;
+        // Without a legend, a threshold line is named by a label at its right end.
+        const tr = t as { meta?: TraceMeta; x?: number[]; y?: number[]; name?: string };
+        if (tr.meta?.role === "threshold" && tr.name && Array.isArray(tr.x) && tr.x.length > 0) {
+          tr.meta = { ...tr.meta, directLabel: true };
+          const last = tr.x.length - 1;
+          annotations.push({ text: tr.name, x: tr.x[last], y: key === "log" ? Math.log10(tr.y?.[last] ?? 1) : tr.y?.[last], xref: xid as "x", yref: yid as "y", xanchor: "right", yanchor: "bottom", showarrow: false, font: { size: f.annotation, color: THRESHOLD_STYLE.color } });
+        }
+      }
+      else if (t.name !== undefined && t.showlegend !== false) {
+        t.showlegend = !shown.has(t.name);
+        shown.add(t.name);
+        if (t.showlegend) entries++;
+      }
+      // Legend groups are per panel, so hiding a name in one panel does not hide it in another.
+      if (t.legendgroup !== undefined) t.legendgroup = `${legendId}:${t.legendgroup}`;
+      if (t.showscale) t.colorbar = { ...t.colorbar, x: x1 + 0.01, xanchor: "left", y: (y0 + y1) / 2, len: y1 - y0, thickness: 8, tickfont: { size: f.tick } };
+      data.push(t);
+    }
+    if (entries > 0) {
+      const place = p.legend ?? "top right";
+      const right = place.endsWith("right");
+      const top = place.startsWith("top");
+      layout[legendId] = {
+        x: right ? x1 - 0.005 : x0 + 0.005,
+        xanchor: right ? "right" : "left",
+        y: top ? y1 - 0.005 : y0 + 0.005,
+        yanchor: top ? "top" : "bottom",
+        xref: "paper",
+        yref: "paper",
+        bgcolor: "rgba(255,255,255,0.85)",
+        borderwidth: 0,
+        font: { size: f.legend },
+        itemwidth: 30,
+        tracegroupgap: 0,
+        orientation: "v",
+        itemclick: false,
+        itemdoubleclick: false,
+      };
+    }
+    for (const s of p.shapes ?? []) shapes.push({ ...s, xref: remapRef(s.xref as string | undefined, "x", xid), yref: remapRef(s.yref as string | undefined, "y", yid) } as Partial<Shape>);
+    for (const a of p.annotations ?? []) annotations.push({ font: { size: f.annotation }, showarrow: false, ...a, xref: remapRef(a.xref as string | undefined, "x", xid), yref: remapRef(a.yref as string | undefined, "y", yid) } as Partial<Annotation>);
+    if (p.title) {
+      annotations.push({ text: p.title, xref: "paper", yref: "paper", x: x0, y: y1, xanchor: "left", yanchor: "bottom", yshift: 3, showarrow: false, font: { size: f.panelTitle } });
+    }
+  });
+  layout.annotations = annotations;
+  layout.shapes = shapes;
+  return { data, layout, config: { displaylogo: false, responsive: false } };
+}
+
+/** A text label at the end of a series (instead of a legend entry), in the series' colour. */
+export function endLabel(s: { name: string; x: number[]; y: number[]; color?: string; process?: Process }, opts: { xshift?: number; yshift?: number; xanchor?: "left" | "right" } = {}): Partial<Annotation> {
+  let i = s.x.length - 1;
+  while (i > 0 && !(Number.isFinite(s.x[i]) && Number.isFinite(s.y[i]))) i--;
+  const color = s.color ?? PROCESS_STYLE[s.process ?? "optimizer"].color;
+  return { text: s.name, x: s.x[i], y: s.y[i], xref: "x", yref: "y", xanchor: opts.xanchor ?? "right", yanchor: "bottom", xshift: opts.xshift ?? 0, yshift: opts.yshift ?? 2, showarrow: false, font: { color } };
 }

@@ -1,61 +1,70 @@
 /**
- * The paper style: one font, one size scale, one colour per process (the same process is the same colour in
- * every figure), dashed threshold lines (2/η), thin axes with outside ticks, no background.
+ * The paper style: one font (Arimo, shipped with the project), one size scale per figure size, one colour per
+ * process from the semantic palette (palette.ts), dotted threshold lines (2/η), thin axes with outside ticks,
+ * log axes labelled at decades only, no background.
  */
 import type { Dash, Font, Layout, LayoutAxis } from "plotly.js-dist";
+import { GREY, ROLE, sweepColor, type RoleName } from "./palette";
+import { SIZE_PRESETS, type FigureSize } from "./sizes";
 
-/** The processes the papers compare; each has a fixed colour and line style. */
-/** The series every figure colours consistently: the three processes and the central flow's predictions. */
-export const STYLED_SERIES = ["discrete", "stable", "central", "prediction"] as const;
+/** The series styled by role. "discrete" is the older name of "optimizer" (the optimizer's own iterates). */
+export const STYLED_SERIES = ["discrete", "optimizer", "gradientFlow", "stable", "central", "prediction", "threshold", "ablated", "stationary", "context"] as const;
 export type Process = (typeof STYLED_SERIES)[number];
 
-export const PROCESS_STYLE: Record<Process, { color: string; dash: Dash; width: number }> = {
-  /** The optimizer's own iterates (GD, RMSProp, ...). */
-  discrete: { color: "#1f5fa8", dash: "solid", width: 1.5 },
-  /** The stable flow (gradient flow / its preconditioned version), which leaves the edge of stability. */
-  stable: { color: "#d9730d", dash: "solid", width: 1.5 },
-  /** The central flow: the time-averaged trajectory. */
-  central: { color: "#111111", dash: "solid", width: 2 },
-  /** Closed-form or theoretical predictions, drawn over the measured curves. */
-  prediction: { color: "#c0262d", dash: "dot", width: 1.5 },
-};
+/** Style of each process (from `ROLE`; "discrete" = optimizer). */
+export const PROCESS_STYLE: Record<Process, { color: string; dash: Dash; width: number }> = Object.fromEntries(
+  STYLED_SERIES.map((p) => {
+    const r = ROLE[(p === "discrete" ? "optimizer" : p) as RoleName];
+    return [p, { color: r.color, dash: r.dash, width: r.width }];
+  }),
+) as Record<Process, { color: string; dash: Dash; width: number }>;
 
 /** Stability thresholds such as 2/η. */
-export const THRESHOLD_STYLE = { color: "#555555", dash: "dash" as Dash, width: 1 };
+export const THRESHOLD_STYLE = { color: ROLE.threshold.color, dash: ROLE.threshold.dash, width: ROLE.threshold.width };
 
-/** Widely available sans-serif fonts, in order; DejaVu Sans is what Debian's Chromium finds. */
-export const FONT: Partial<Font> = { family: "Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif", size: 11, color: "#222222" };
-export const TITLE_FONT_SIZE = 12;
+/** The figure font: Arimo (metrically compatible with Arial), loaded by @font-face from @fontsource/arimo. */
+export const FONT_FAMILY = "Arimo";
+export const FONT: Partial<Font> = { family: FONT_FAMILY, size: 10, color: "#222222" };
+export const TITLE_FONT_SIZE = 11;
 
-/** Size of one panel in CSS pixels (exports scale PNG by ≥ 2). */
+/** Size of one panel in CSS pixels, for figures composed without a size preset (legacy layouts). */
 export const PANEL_SIZE = { width: 330, height: 250 };
 
-/** Sequential colours for series indexed by a parameter (η, width, ...): viridis from dark to light-ish. */
-const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
-
+/** Sequential colours for series indexed by a parameter (η, width, ...): the palette's sweep scale. */
 export function sequentialColor(i: number, n: number): string {
-  if (n <= 1) return VIRIDIS[3];
-  // Stop before the last (yellow) entries, which are hard to see on white.
-  const t = (i / (n - 1)) * 0.85;
-  return VIRIDIS[Math.round(t * (VIRIDIS.length - 1))];
+  return sweepColor(Math.max(0, Math.min(n - 1, i)), Math.max(1, n));
 }
 
-/** Axis defaults: thin black line, outside ticks, light grid; `log` for log scale. */
-export function axisStyle(opts: { title?: string; log?: boolean; range?: [number, number] } = {}): Partial<LayoutAxis> {
+export interface AxisOptions {
+  title?: string;
+  log?: boolean;
+  range?: [number, number];
+  /** Font sizes in px (default: the text-width preset's). */
+  size?: FigureSize;
+}
+
+/** Axis defaults: thin black line, outside ticks, light grid; `log` for log scale with decade labels only. */
+export function axisStyle(opts: AxisOptions = {}): Partial<LayoutAxis> {
+  const f = SIZE_PRESETS[opts.size ?? "text"].font;
   return {
-    title: opts.title ? { text: opts.title, font: { size: FONT.size }, standoff: 6 } : undefined,
+    title: opts.title ? { text: opts.title, font: { size: f.axisTitle }, standoff: 4 } : undefined,
     type: opts.log ? "log" : "linear",
     exponentformat: "power",
+    // Log axes: one tick per decade (composeFigure widens dtick for long ranges); never minor digits.
+    dtick: opts.log ? 1 : undefined,
     range: opts.range,
+    tickfont: { size: f.tick },
     showline: true,
     linecolor: "#222222",
     linewidth: 1,
     mirror: false,
     ticks: "outside",
-    ticklen: 4,
+    ticklen: 3,
+    tickwidth: 1,
     tickcolor: "#222222",
     showgrid: true,
-    gridcolor: "#ececec",
+    gridcolor: GREY.grid,
+    gridwidth: 1,
     zeroline: false,
     automargin: true,
   };

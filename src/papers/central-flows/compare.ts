@@ -38,6 +38,12 @@ export interface ComparisonConfig {
    * started at step 0 carries that offset for the rest of the run. Needs "discrete" first in `processes`.
    */
   branchAt?: number;
+  /**
+   * Stable flow (gradient flow for GD): Euler steps keep λ_max·dt ≤ this (default 0.5, the reference codes'
+   * choice). A figure comparing with gradient flow needs it accurate: 0.05 changes nothing visible when halved
+   * (see the central-flows-gd config), while 0.5 makes gradient flow equal GD before the edge.
+   */
+  stableStepScale?: number;
 }
 
 /**
@@ -85,7 +91,7 @@ export async function runComparison(c: ComparisonConfig, ctx: TaskContext, label
     const bar = ctx.progress(`${label}: ${p}`, c.steps);
     const stopAbove = p === "stable" ? STABLE_STOP_ABOVE : Infinity;
     const branch = p !== "discrete" && at > 0 ? { from: traces.discrete as Trace, at } : undefined;
-    traces[p] = await runTrace(p, task.derivatives(), rule, task.w0, { steps: c.steps, k: c.k, chunk: c.chunk, stopAbove }, async (tr) => {
+    traces[p] = await runTrace(p, task.derivatives(), rule, task.w0, { steps: c.steps, k: c.k, chunk: c.chunk, stopAbove, ...(c.stableStepScale !== undefined ? { stableStepScale: c.stableStepScale } : {}) }, async (tr) => {
       const last = tr.rows[tr.rows.length - 1];
       bar.update(tr.rows.length, `loss ${last.loss.toPrecision(4)}  λ₁ ${last.eigs[0].toFixed(3)}`);
       traces[p] = tr;

@@ -2,10 +2,12 @@
  * Figure helpers shared by the central-flows experiments: series that quietly disappear while their columns
  * are still NaN (live redraws of partial tables), windows of a table, and the process names of the papers.
  */
-import type { Series } from "../../plot/panels";
-import type { Process } from "../../plot/style";
+import { composeFigure, curvesPanel, type Panel, type Series } from "../../plot/panels";
+import type { FigureSize } from "../../plot/sizes";
+import { PROCESS_STYLE, type Process } from "../../plot/style";
 import { gaussianSmooth } from "../../plot/smoothing";
-import type { Table } from "../../lab/types";
+import type { FigureSpec, Table, Tables } from "../../lab/types";
+import type { TaskSpec } from "./setup";
 
 /** Legend names per process and optimizer family. */
 export function processLabel(p: "discrete" | "stable" | "central", optimizer: string): string {
@@ -46,7 +48,47 @@ export function line(t: Table | undefined, column: string, o: LineOptions): Seri
 export function rawAndSmoothed(t: Table | undefined, column: string, o: LineOptions & { smooth: number; process?: Process }): Series[] {
   const group = o.group ?? o.name;
   return [
-    ...line(t, column, { ...o, smooth: 0, opacity: 0.3, showlegend: false, group, name: `${o.name} (raw)` }),
+    ...line(t, column, { ...o, smooth: 0, opacity: 0.3, showlegend: false, unlabeled: true, width: 1, process: o.process === "prediction" ? "prediction" : "context", color: o.color ?? PROCESS_STYLE[o.process ?? "optimizer"].color, group, name: `${o.name} (raw)` }),
     ...line(t, column, { ...o, group, name: `${o.name} (time-averaged)` }),
   ];
+}
+
+/** One figure drawn from a subset of an experiment's panels (re-lettered (a), (b), … in the order picked). */
+export interface PanelGroup<C> {
+  id: string;
+  paperFigure: string;
+  title: string;
+  size: FigureSize;
+  caption(config: C): string;
+  /** Indices into the experiment's panel list (missing panels — e.g. during a live redraw — are skipped). */
+  pick: number[] | ((panels: Panel[]) => Panel[]);
+  cols?: number;
+  heightIn?: number;
+}
+
+/** Figures that each make one point, from one list of panels: one FigureSpec per group (≤ 4 panels each). */
+export function panelFigures<C>(panels: (tables: Tables, config: C) => Panel[], groups: PanelGroup<C>[]): FigureSpec<C>[] {
+  return groups.map((g) => ({
+    id: g.id,
+    paperFigure: g.paperFigure,
+    title: g.title,
+    size: g.size,
+    caption: g.caption,
+    build(tables: Tables, config: C) {
+      const all = panels(tables, config);
+      const chosen = (typeof g.pick === "function" ? g.pick(all) : g.pick.map((i) => all[i])).filter((p): p is Panel => p !== undefined);
+      if (chosen.length === 0) return composeFigure([curvesPanel({ series: [], title: "waiting for data" })], { size: g.size });
+      const lettered = chosen.map((p, i) => ({ ...p, title: p.title === undefined ? undefined : chosen.length === 1 ? p.title.replace(/^\([a-z]\)\s*/, "") : `(${String.fromCharCode(97 + i)}) ${p.title.replace(/^\([a-z]\)\s*/, "")}` }));
+      return composeFigure(lettered, { size: g.size, cols: g.cols, heightIn: g.heightIn });
+    },
+  }));
+}
+
+/** The task in words for captions, e.g. "an MLP 16-16 (swish) with squared loss on 128 Gaussian points". */
+export function taskText(task: TaskSpec): string {
+  const d = task.data;
+  const data = d.kind === "gaussian" ? `${d.n} Gaussian points` : `${d.perClass * 10} MNIST digits (${28 / d.pool}×${28 / d.pool} pooled)`;
+  const loss = task.loss === "half_sse" ? "½Σ(f − y)² loss" : task.loss === "mse" ? "mean squared loss" : `${task.loss} loss`;
+  const warm = task.warmup ? `, starting after ${task.warmup.steps} GD steps at η = ${task.warmup.lr}` : "";
+  return `an MLP ${task.hidden.join("-")} (${task.activation}, ${task.outputs} output${task.outputs === 1 ? "" : "s"}) with ${loss} on ${data}${warm}`;
 }

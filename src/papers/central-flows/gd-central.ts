@@ -12,14 +12,14 @@
  * times) that a time average cannot describe step by step.
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
+import { curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
 import { registerExperiment } from "../../lab/registry";
-import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
+import type { Claim, Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
 import { runComparison, type ComparisonConfig } from "./compare";
-import { line, processLabel, rawAndSmoothed } from "./figures";
+import { line, panelFigures, processLabel, rawAndSmoothed, taskText } from "./figures";
 import { arrival, firstIndex, settledWindow, windowRatio } from "./measures";
 import { mean } from "../../lab/stats";
-import { GAUSSIAN_MLP, taskLabel, type TaskSpec } from "./setup";
+import { GAUSSIAN_MLP, type TaskSpec } from "./setup";
 
 export interface GdCentralConfig extends ComparisonConfig {
   /** Steps after the flow's arrival at the edge that count as the transient. */
@@ -36,98 +36,150 @@ async function run(c: GdCentralConfig, ctx: RunContext): Promise<Tables> {
   return { steps: cmp.table };
 }
 
-function figure(tables: Tables, c: GdCentralConfig) {
+/**
+ * The panels of the headline figures (central-flows.md §1, §3). Gradient flow is integrated with Euler steps
+ * λ_max·dt ≤ stableStepScale (0.05 here: halving it changes no drawn curve), so before the edge it is the
+ * continuous flow, not GD itself.
+ */
+function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
   const t = tables.steps;
+  if (!t) return [];
   const name = (p: "discrete" | "stable" | "central"): string => processLabel(p, "gd");
   const a = arrival(t);
-  const panels: Panel[] = [
-    lossPanel({
-      title: "(a) train loss",
-      series: [
-        ...line(t, "discrete_loss", { name: name("discrete"), process: "discrete" }),
-        ...line(t, "stable_loss", { name: name("stable"), process: "stable" }),
-        ...line(t, "central_loss", { name: name("central"), process: "central" }),
-      ],
-    }),
-    eigenvaluePanel({
-      title: "(b) sharpness ηS (effective units; the edge is 2)",
-      yTitle: "η · λ_max(H)",
-      series: [
-        ...line(t, "discrete_eig1", { name: name("discrete"), process: "discrete" }),
-        ...line(t, "stable_eig1", { name: name("stable"), process: "stable" }),
-        ...line(t, "central_eig1", { name: name("central"), process: "central" }),
-      ],
-      thresholds: [{ x: t.step, y: 2, name: "2/η" }],
-    }),
-    curvesPanel({
-      title: `(c) network output f(x_${c.output?.[0] ?? 0})`,
-      yTitle: "f",
-      series: [
-        ...line(t, "discrete_out", { name: name("discrete"), process: "discrete", opacity: 0.5 }),
-        ...line(t, "stable_out", { name: name("stable"), process: "stable" }),
-        ...line(t, "central_out", { name: name("central"), process: "central" }),
-        ...line(t, "central_out_pred", { name: "central flow: predicted E[f]", process: "prediction" }),
-      ],
-    }),
-    distancePanel({
-      title: "(d) distance to GD, relative to ‖w_central − w₀‖",
-      yTitle: "‖w − w_GD‖ / ‖w_central − w₀‖",
-      series: [
-        ...line(t, "dist_stable", { name: name("stable"), process: "stable", map: (d, i) => d / t.travel[i], from: 1 }),
-        ...line(t, "dist_central", { name: name("central"), process: "central", map: (d, i) => d / t.travel[i], from: 1 }),
-      ],
-    }),
-  ];
+  const from = Math.max(0, a);
   // The onset: GD blows up along u while its sharpness is above 2/η, then self-stabilizes.
   const lo = a < 0 ? 0 : Math.max(0, a - 60);
   const hi = a < 0 ? t.step.length : a + 200;
-  panels.push(
+  return [
+    // 0–3: the three processes.
+    lossPanel({
+      title: "train loss",
+      series: [
+        ...line(t, "discrete_loss", { name: name("discrete"), process: "discrete" }),
+        ...line(t, "stable_loss", { name: name("stable"), process: "gradientFlow" }),
+        ...line(t, "central_loss", { name: name("central"), process: "central" }),
+      ],
+      legend: "bottom left",
+    }),
     eigenvaluePanel({
-      title: "(e) onset: sharpness",
+      title: "sharpness",
+      yTitle: "ηS",
+      series: [
+        ...line(t, "discrete_eig1", { name: name("discrete"), process: "discrete" }),
+        ...line(t, "stable_eig1", { name: name("stable"), process: "gradientFlow" }),
+        ...line(t, "central_eig1", { name: name("central"), process: "central" }),
+      ],
+      thresholds: [{ x: t.step, y: 2, name: "2 (ηS = 2)" }],
+      legend: "none",
+    }),
+    curvesPanel({
+      title: "a network output",
+      yTitle: "f(x₀)",
+      series: [
+        ...line(t, "discrete_out", { name: name("discrete"), process: "discrete" }),
+        ...line(t, "stable_out", { name: name("stable"), process: "gradientFlow" }),
+        ...line(t, "central_out", { name: name("central"), process: "central" }),
+      ],
+      legend: "none",
+    }),
+    distancePanel({
+      title: "distance to GD",
+      yTitle: "‖w − w<sub>GD</sub>‖",
+      series: [
+        ...line(t, "dist_stable", { name: name("stable"), process: "gradientFlow", from: 1 }),
+        ...line(t, "dist_central", { name: name("central"), process: "central", from: 1 }),
+      ],
+      legend: "top left",
+    }),
+    // 4–5: the onset.
+    eigenvaluePanel({
+      title: "sharpness at the onset",
+      yTitle: "ηS",
       series: [
         ...line(t, "discrete_eig1", { name: name("discrete"), process: "discrete", from: lo, to: hi }),
         ...line(t, "central_eig1", { name: name("central"), process: "central", from: lo, to: hi }),
       ],
-      thresholds: [{ x: t.step.slice(lo, hi), y: 2, name: "2/η" }],
+      thresholds: [{ x: t.step.slice(lo, hi), y: 2, name: "2" }],
+      legend: "top left",
     }),
     curvesPanel({
-      title: "(f) onset: displacement along u, |x_t| = |uᵀ(w_t − w(t))|",
-      yTitle: "|x_t| (effective units)",
+      title: "displacement along u",
+      yTitle: "|x<sub>t</sub>|",
       logY: true,
       series: [
-        ...line(t, "osc_x1", { name: "GD: |x_t|", process: "discrete", from: lo, to: hi, map: Math.abs }),
-        ...line(t, "central_sigma1", { name: "central flow: σ", process: "prediction", from: lo, to: hi, map: Math.sqrt }),
+        ...line(t, "osc_x1", { name: "GD |x<sub>t</sub>|", process: "discrete", from: lo, to: hi, map: Math.abs }),
+        ...line(t, "central_sigma1", { name: "central flow σ", process: "prediction", from: lo, to: hi, map: Math.sqrt }),
       ],
+      legend: "bottom left",
     }),
+    // 6–8: the predictions at the edge.
     curvesPanel({
-      title: "(g) squared displacement x_t² against σ²",
-      yTitle: "x² (effective units)",
+      title: "oscillation vs σ²",
+      yTitle: "x²",
       logY: true,
       series: [
-        ...rawAndSmoothed(t, "osc1", { name: "GD: x_t²", process: "discrete", smooth: c.smooth, from: Math.max(0, a) }),
-        ...line(t, "central_sigma1", { name: "central flow: σ²", process: "prediction", from: Math.max(0, a) }),
+        ...rawAndSmoothed(t, "osc1", { name: "GD", process: "discrete", smooth: c.smooth, from }),
+        ...line(t, "central_sigma1", { name: "predicted", process: "prediction", from }),
       ],
+      legend: "none",
     }),
     lossPanel({
-      title: "(h) loss at the edge: raw, averaged, flow, predicted",
+      title: "loss at the edge",
       series: [
-        ...rawAndSmoothed(t, "discrete_loss", { name: name("discrete"), process: "discrete", smooth: c.smooth, from: Math.max(0, a - 20) }),
-        ...line(t, "central_loss", { name: "central flow: L(w(t))", process: "central", from: Math.max(0, a - 20) }),
-        ...line(t, "central_loss_pred", { name: "central flow: predicted E[L] = L + tr X", process: "prediction", from: Math.max(0, a - 20) }),
+        ...rawAndSmoothed(t, "discrete_loss", { name: "GD", process: "discrete", smooth: c.smooth, from }),
+        ...line(t, "central_loss", { name: "central flow", process: "central", from }),
+        ...line(t, "central_loss_pred", { name: "predicted", process: "prediction", from }),
       ],
+      legend: "top right",
     }),
     curvesPanel({
-      title: "(i) squared gradient norm",
+      title: "squared gradient norm",
       yTitle: "‖∇L‖²",
       logY: true,
       series: [
-        ...rawAndSmoothed(t, "discrete_gradnorm2", { name: name("discrete"), process: "discrete", smooth: c.smooth }),
-        ...line(t, "central_gradnorm2", { name: "central flow: ‖∇L(w(t))‖²", process: "central" }),
-        ...line(t, "central_gradnorm2_pred", { name: "central flow: predicted", process: "prediction" }),
+        ...rawAndSmoothed(t, "discrete_gradnorm2", { name: "GD", process: "discrete", smooth: c.smooth, from }),
+        ...line(t, "central_gradnorm2", { name: "central flow", process: "central", from }),
+        ...line(t, "central_gradnorm2_pred", { name: "predicted", process: "prediction", from }),
       ],
+      legend: "none",
     }),
-  );
-  return composeFigure(panels, { cols: 3, title: `GD vs gradient flow vs central flow (${taskLabel(c)}, η = ${c.optimizer.lr})` });
+  ];
+}
+
+const settings = (c: GdCentralConfig): string =>
+  `GD with η = ${c.optimizer.lr} for ${c.steps} steps on ${taskText(c.task)}; gradient flow integrated with Euler steps ηλ_max·dt ≤ ${c.stableStepScale ?? 0.5}, the central flow with 4 substeps per step.`;
+
+function gdFigures(id: string, paper: string): FigureSpec<GdCentralConfig>[] {
+  return panelFigures(gdPanels, [
+    {
+      id: `${id}-processes`,
+      paperFigure: `${paper}: GD vs gradient flow vs central flow`,
+      title: "GD, gradient flow and the central flow",
+      size: "text",
+      pick: [0, 1, 2, 3],
+      caption: (c) =>
+        `${settings(c)} (a) loss; (b) sharpness ηS with the edge 2 (dotted); (c) the network output f at the first training input; (d) distance of each flow to GD. ` +
+        `Before the edge all three coincide (the distances are GD's O(η) discretization drift); once GD reaches the edge, gradient flow keeps sharpening and leaves, while the central flow follows GD's time average.`,
+    },
+    {
+      id: `${id}-onset`,
+      paperFigure: `${paper}: blow-up and self-stabilization`,
+      title: "GD at the onset of the edge of stability",
+      size: "column",
+      pick: [4, 5],
+      caption: (c) =>
+        `${settings(c)} Steps around the central flow's arrival at the edge. (a) GD's sharpness overshoots 2 and comes back while the central flow locks at 2; (b) GD's displacement |x_t| from the central flow along the top eigenvector u grows while ηS > 2 and settles at the central flow's σ (dashed).`,
+    },
+    {
+      id: `${id}-predictions`,
+      paperFigure: `${paper}: x_t² vs σ², time-averaged loss and gradient norm predictions`,
+      title: "The central flow predicts GD's time averages",
+      size: "text",
+      pick: [6, 7, 8],
+      caption: (c) =>
+        `${settings(c)} From the central flow's arrival at the edge on; GD raw (faint) and time-averaged over a Gaussian window of σ = ${c.smooth} steps. (a) GD's squared displacement x_t² along u against the predicted σ²; (b) GD's loss against the central flow's L(w(t)) and the predicted time average L + tr X; (c) ‖∇L‖² against the central flow's and the predicted ‖∇L‖² + tr(HΣH).`,
+    },
+  ]);
 }
 
 /** Claims shared by every GD run at the edge (also used by the MNIST and variant experiments). */
@@ -184,17 +236,18 @@ const BASE: Omit<GdCentralConfig, "optimizer" | "steps" | "settle"> = {
 };
 
 /** The headline experiment on any task: the figure and claims above with these configs. */
-function gdCentralExperiment(id: string, title: string, paper: string, configs: { quick: GdCentralConfig; full: GdCentralConfig }): Experiment<GdCentralConfig> {
-  return registerExperiment<GdCentralConfig>({ id, title, paper, configs, quickClaims: "reported", run, figure, claims });
+function gdCentralExperiment(id: string, title: string, paper: string, paperShort: string, configs: { quick: GdCentralConfig; full: GdCentralConfig }): Experiment<GdCentralConfig> {
+  return registerExperiment<GdCentralConfig>({ id, title, paper, configs, quickClaims: "reported", run, figures: gdFigures(id, paperShort), claims });
 }
 
 export const cfGdCentral = gdCentralExperiment(
   "central-flows-gd",
   "GD, gradient flow and the central flow: loss, sharpness, a network output, distance, σ² and the predictions",
   "Cohen, Damian et al. 2024 (central flows), Part I figures (GD vs gradient flow vs central flow; x² vs σ²; predictions)",
+  "Cohen, Damian et al. 2024 (central flows), Part I",
   {
-    quick: { ...BASE, optimizer: { name: "gd", lr: 0.2 }, steps: 300, settle: 100 },
-    full: { ...BASE, optimizer: { name: "gd", lr: 0.1 }, steps: 1000, settle: 250 },
+    quick: { ...BASE, optimizer: { name: "gd", lr: 0.2 }, steps: 300, settle: 100, stableStepScale: 0.05 },
+    full: { ...BASE, optimizer: { name: "gd", lr: 0.1 }, steps: 1000, settle: 250, stableStepScale: 0.05 },
   },
 );
 
@@ -209,8 +262,9 @@ export const cfGdMnist = gdCentralExperiment(
   "central-flows-gd-mnist",
   "GD, gradient flow and the central flow on real data (an MNIST subset)",
   "Cohen, Damian et al. 2024 (central flows), Part I headline figure; an MLP on MNIST instead of the site's CIFAR-10 ViT/CNN",
+  "Cohen, Damian et al. 2024 (central flows), Part I (MNIST instead of CIFAR-10)",
   {
-    quick: { ...BASE, task: MNIST_TASK, optimizer: { name: "gd", lr: 0.7 }, steps: 150, settle: 60, block: 50 },
-    full: { ...BASE, task: MNIST_TASK, optimizer: { name: "gd", lr: 0.5 }, steps: 600, settle: 200 },
+    quick: { ...BASE, task: MNIST_TASK, optimizer: { name: "gd", lr: 0.7 }, steps: 150, settle: 60, block: 50, stableStepScale: 0.05 },
+    full: { ...BASE, task: MNIST_TASK, optimizer: { name: "gd", lr: 0.5 }, steps: 600, settle: 200, stableStepScale: 0.05 },
   },
 );

@@ -5,16 +5,15 @@
  * Each eigenvalue of Σ is the variance of GD's oscillation along the corresponding principal direction.
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
+import { curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { gaussianSmooth } from "../../plot/smoothing";
 import { sequentialColor } from "../../plot/style";
 import { registerExperiment } from "../../lab/registry";
 import { mean } from "../../lab/stats";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
 import { runComparison, type ComparisonConfig } from "./compare";
-import { line, processLabel, rawAndSmoothed } from "./figures";
+import { panelFigures, taskText, line, processLabel, rawAndSmoothed } from "./figures";
 import { arrival, firstIndex, window, windowRatio } from "./measures";
-import { taskLabel } from "./setup";
 
 export interface GdMultiConfig extends ComparisonConfig {
   /** An eigenvalue counts as "at the edge" within this distance of 2. */
@@ -49,7 +48,7 @@ function withRank(t: Table, c: GdMultiConfig): Table {
   return { ...t, sigma_rank: sigmaRank(t, c.k, c.rankTol) };
 }
 
-function figure(tables: Tables, c: GdMultiConfig) {
+function allPanels(tables: Tables, c: GdMultiConfig): Panel[] {
   const t = tables.steps;
   const opt = processLabel("discrete", c.optimizer.name);
   const edge = c.optimizer.name === "gd" ? "2/η" : "2";
@@ -81,7 +80,7 @@ function figure(tables: Tables, c: GdMultiConfig) {
       ],
     }),
   ];
-  return composeFigure(panels, { cols: 3, title: `Several eigenvalues at the edge (${taskLabel(c)}, η = ${c.optimizer.lr}, k = ${c.k})` });
+  return panels;
 }
 
 function claims(tables: Tables, c: GdMultiConfig): Claim[] {
@@ -141,7 +140,12 @@ export const cfGdMulti: Experiment<GdMultiConfig> = registerExperiment<GdMultiCo
     full: { ...BASE, steps: 1500, settle: 150 },
   },
   run,
-  figure,
+  figures: panelFigures(allPanels, [
+    { id: "central-flows-gd-multi-eigenvalues", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: top-4 eigenvalues, several at the edge", title: "Several eigenvalues reach the edge", size: "text", pick: [0, 1, 2],
+      caption: (c) => `GD (${"η"} = ${c.optimizer.lr}, ${c.steps} steps) on ${taskText(c.task)}; the central flow tracks k = ${c.k} eigenvalues. (a) GD's top effective eigenvalues ηλᵢ rise to 2 one after another and stay near it; (b) the central flow's lock at exactly 2; (c) the rank of Σ counts the eigenvalues at the edge.` },
+    { id: "central-flows-gd-multi-sigma", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: each eigenvalue of Σ vs the oscillation²; loss prediction", title: "Σ predicts GD's oscillation in every direction at the edge", size: "text", pick: [3, 4],
+      caption: (c) => `Same run as central-flows-gd-multi-eigenvalues. (a) eigenvalues of Σ (dashed) against GD's squared displacement from the flow along Σ's eigenvectors, time-averaged over ${c.smooth} steps, from the flow's arrival at the edge on; (b) GD's loss, raw and time-averaged, with the central flow's loss and its prediction L + tr X.` },
+  ]),
   claims,
 });
 
@@ -160,6 +164,11 @@ export const cfSrmsMulti: Experiment<GdMultiConfig> = registerExperiment<GdMulti
     full: { ...BASE, optimizer: SRMS, steps: 800, settle: 200, atEdge: 2 },
   },
   run,
-  figure,
+  figures: panelFigures(allPanels, [
+    { id: "central-flows-srms-multi-eigenvalues", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: several eigenvalues at the edge", title: "Scalar RMSProp: several effective eigenvalues at the edge", size: "text", pick: [0, 1, 2],
+      caption: (c) => `Scalar RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}; ${c.steps} steps) on ${taskText(c.task)}. (a) the optimizer's top effective eigenvalues ηλᵢ/√ν̂; (b) the central flow's, held at 2; (c) rank of Σ.` },
+    { id: "central-flows-srms-multi-sigma", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: Σ vs the oscillation; loss prediction", title: "Scalar RMSProp: Σ against the oscillation", size: "text", pick: [3, 4],
+      caption: () => `Same run as central-flows-srms-multi-eigenvalues. (a) eigenvalues of Σ (dashed) against the optimizer's time-averaged squared displacement along them; (b) loss: optimizer raw and time-averaged, central flow, predicted L + tr X.` },
+  ]),
   claims,
 });

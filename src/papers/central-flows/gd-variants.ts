@@ -5,14 +5,14 @@
  * LSTMs and Mambas; here the variants are small MLPs (activation, depth, width) on the Gaussian data.
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
+import { eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
 import { concatTables, emptyTable, where } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
 import type { ComparisonConfig } from "./compare";
 import { comparisonTask } from "./tasks";
-import { line, rawAndSmoothed } from "./figures";
+import { line, rawAndSmoothed, panelFigures } from "./figures";
 import { arrival, settledWindow, windowRatio } from "./measures";
 import type { TaskSpec } from "./setup";
 
@@ -50,7 +50,7 @@ async function run(c: GdVariantsConfig, ctx: RunContext): Promise<Tables> {
   return { steps: parts.length ? concatTables(parts) : emptyTable(["run", "step"]) };
 }
 
-function figure(tables: Tables, c: GdVariantsConfig) {
+function allPanels(tables: Tables, c: GdVariantsConfig): Panel[] {
   const t = tables.steps;
   const panels: Panel[] = [];
   const [i0, i1] = c.twoRates;
@@ -80,7 +80,7 @@ function figure(tables: Tables, c: GdVariantsConfig) {
       }),
     );
   });
-  return composeFigure(panels, { cols: 3, title: "The central flow across MLP variants and learning rates" });
+  return panels;
 }
 
 function claims(tables: Tables, c: GdVariantsConfig): Claim[] {
@@ -134,6 +134,11 @@ export const cfGdVariants: Experiment<GdVariantsConfig> = registerExperiment<GdV
   },
   run,
   runsTasks: true,
-  figure,
+  figures: panelFigures(allPanels, [
+    { id: "central-flows-gd-two-rates", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: EoS at two learning rates", title: "The edge of stability at two learning rates", size: "column", pick: [0],
+      caption: (c) => `Sharpness of GD at η = ${c.twoRates.join(" and ")} (raw, faint; time-averaged, solid) with the central flows' (black) and the two thresholds 2/η (dotted): each run's sharpness settles at its own 2/η.` },
+    { id: "central-flows-gd-variants", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: central flows across architectures (MLP variants here)", title: "The central flow predicts GD's time-averaged loss across MLP variants", size: "text", pick: (ps) => ps.slice(1, 5),
+      caption: (c) => `GD on MLP variants (${c.runs.map((r) => r.label).join("; ")}): loss of GD (raw faint, time-averaged solid), the central flow's loss and its prediction of the time average (dashed). Runs beyond the fourth are in the CSV.` },
+  ]),
   claims,
 });

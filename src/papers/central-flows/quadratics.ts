@@ -10,8 +10,9 @@
  */
 import { symEig } from "../../linalg/dense";
 import { claim } from "../../lab/claims";
-import { composeFigure, contourPanel, curvesPanel, gridFromColumns, verticalLine, type Panel, type Series } from "../../plot/panels";
+import { contourPanel, curvesPanel, gridFromColumns, verticalLine, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
+import { panelFigures } from "./figures";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, Tables } from "../../lab/types";
 import { emptyTable, pushRow, where } from "../../lab/tables";
@@ -56,7 +57,7 @@ async function runParabola(c: ParabolaConfig): Promise<Tables> {
   return { iterates, sweep, curve };
 }
 
-function parabolaFigure(t: Tables, c: ParabolaConfig) {
+function panelsOfParabolaFigure(t: Tables, c: ParabolaConfig): Panel[] {
   const panels: Panel[] = c.shown.map((S, i) => {
     const run = where(t.iterates, { S });
     const shown = run.step.map((_, k) => k).filter((k) => Math.abs(run.x[k]) <= 1.6 * Math.abs(c.x0));
@@ -87,7 +88,7 @@ function parabolaFigure(t: Tables, c: ParabolaConfig) {
   const sweepPanel = curvesPanel({ title: "(d) growth |x_T/x₀| against S", xTitle: "S", yTitle: "|x_T / x₀|", logY: true, series: [{ name: "GD (measured)", x: t.sweep.S, y: t.sweep.growth, process: "discrete", mode: "lines+markers" }] });
   sweepPanel.shapes = [verticalLine(2 / c.eta)];
   panels.push(sweepPanel);
-  return composeFigure(panels, { cols: 4, title: `GD on a parabola ½Sx², η = ${c.eta}: stable iff S < 2/η` });
+  return panels;
 }
 
 function parabolaClaims(t: Tables, c: ParabolaConfig) {
@@ -108,7 +109,10 @@ export const cfGdQuadratic: Experiment<ParabolaConfig> = registerExperiment<Para
     full: { eta: 1, shown: [1.8, 2.2], sweep: linspace(1.01, 2.99, 40), x0: 1, steps: 20 },
   },
   run: runParabola,
-  figure: parabolaFigure,
+  figures: panelFigures(panelsOfParabolaFigure, [
+    { id: "central-flows-gd-quadratic", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: the quadratic threshold demo", title: "GD on a quadratic: converges iff the curvature is below 2/η", size: "text", pick: [0, 1, 2, 3],
+      caption: (c) => `GD with η = ${c.eta} on ½Sx² for curvatures S = ${c.shown.join(" and ")} (2/η = ${2 / c.eta}). (a, b) the iterates x_t; (c) |x_t| against the closed form |1 − ηS|ᵗ|x₀| (dashed); (d) growth |x_T/x₀| against S, crossing 1 at S = 2/η.` },
+  ]),
   claims: parabolaClaims,
 });
 
@@ -187,7 +191,7 @@ async function runPreconditioned(c: PreconditionedConfig): Promise<Tables> {
   return { iterates, sweep, landscape };
 }
 
-function preconditionedFigure(t: Tables, c: PreconditionedConfig) {
+function panelsOfPreconditionedFigure(t: Tables, c: PreconditionedConfig): Panel[] {
   const color = (i: number): string => sequentialColor(i, c.shown.length + 1);
   const r = 1.5 * Math.max(...c.w0.map(Math.abs));
   const panels: Panel[] = [
@@ -230,7 +234,7 @@ function preconditionedFigure(t: Tables, c: PreconditionedConfig) {
   });
   sweepPanel.shapes = [verticalLine(2)];
   panels.push(sweepPanel);
-  return composeFigure(panels, { cols: 4, title: "Preconditioned GD on a quadratic: stable iff the effective sharpness λ_max(P⁻¹H) < 2" });
+  return panels;
 }
 
 function preconditionedClaims(t: Tables, c: PreconditionedConfig) {
@@ -268,6 +272,9 @@ export const cfPreconditionedQuadratic: Experiment<PreconditionedConfig> = regis
     full: { ...PRECONDITIONED_BASE, shown: [1.45, 1.65], sweep: linspace(0.61, 2.61, 41), steps: 25, grid: 61 },
   },
   run: runPreconditioned,
-  figure: preconditionedFigure,
+  figures: panelFigures(panelsOfPreconditionedFigure, [
+    { id: "central-flows-rmsprop-quadratic", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: the preconditioned quadratic demo", title: "Preconditioned GD on a quadratic: stable iff λ_max(P⁻¹H) < 2", size: "text", pick: [0, 1, 2, 3],
+      caption: () => `Preconditioned GD w ← w − P⁻¹Hw on a 2-D quadratic. (a) iterates; (b, c) |uᵢᵀPw_t| along the generalized eigenvectors for a stable and an unstable P; (d) growth against λ_max(P⁻¹H), crossing 1 at 2.` },
+  ]),
   claims: preconditionedClaims,
 });

@@ -6,14 +6,14 @@
  * Two learning rates, as on the site.
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
+import { curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
 import { emptyTable, where, concatTables } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Tables } from "../../lab/types";
-import { line } from "./figures";
+import { line, panelFigures, taskText } from "./figures";
 import { rmsAccelRateTask } from "./rms-accel-task";
-import { GAUSSIAN_MLP, type RateSweepConfig, taskLabel } from "./setup";
+import { GAUSSIAN_MLP, type RateSweepConfig } from "./setup";
 
 /** `startAfter`: the ablated flow starts from the central flow this many steps after its arrival at the edge. */
 export type RmsAccelConfig = RateSweepConfig;
@@ -25,7 +25,7 @@ async function run(c: RmsAccelConfig, ctx: RunContext): Promise<Tables> {
   return { steps: parts.length ? concatTables(parts) : emptyTable(["lr", "step"]) };
 }
 
-function figure(tables: Tables, c: RmsAccelConfig) {
+function allPanels(tables: Tables, c: RmsAccelConfig): Panel[] {
   const t = tables.steps;
   const panels: Panel[] = [];
   c.lrs.forEach((lr, i) => {
@@ -48,7 +48,7 @@ function figure(tables: Tables, c: RmsAccelConfig) {
       eigenvaluePanel({ title: `(${letter(2)}) η = ${lr}: top effective eigenvalues (ablated dashed)`, series: [...eigs("central", "solid"), ...eigs("ablated", "dash")], thresholds: [{ x: ti.step, y: 2, name: "2" }], yRange: [0, 3] }),
     );
   });
-  return composeFigure(panels, { cols: 3, title: `RMSProp: acceleration via regularization (${taskLabel(c)}, β₂ = ${c.beta2})` });
+  return panels;
 }
 
 function claims(tables: Tables, c: RmsAccelConfig): Claim[] {
@@ -77,6 +77,10 @@ export const cfRmsAccel: Experiment<RmsAccelConfig> = registerExperiment<RmsAcce
   },
   run,
   runsTasks: true,
-  figure,
+  figures: panelFigures(allPanels, [0, 1].map((i) => ({
+    id: `central-flows-rmsprop-accel-${i === 0 ? "small" : "large"}-lr`, paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: acceleration via regularization", title: `RMSProp: the central flow against the ablated flow (${i === 0 ? "smaller" : "larger"} η)`, size: "text" as const,
+    pick: [3 * i, 3 * i + 1, 3 * i + 2],
+    caption: (c: RmsAccelConfig) => `RMSProp at η = ${c.lrs[i]} (β₂ = ${c.beta2}, bias correction ${c.biasCorrection ? "on" : "off"}) on ${taskText(c.task)}; flows from step ${c.startAfter}. (a) loss; (b) mean step size; (c) top effective eigenvalues: the central flow (solid) holds them at 2 while the ablated flow (−P⁻¹∇L with P from the central flow's state, dash-dot) drifts into sharper regions with smaller steps.`,
+  }))),
   claims,
 });

@@ -9,17 +9,17 @@
  */
 import type { Vec } from "../../autodiff/derivatives";
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
+import { curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { gaussianSmooth } from "../../plot/smoothing";
 import { sequentialColor } from "../../plot/style";
 import { emptyTable, pushRow } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
 import { runComparison, type Comparison, type ComparisonConfig } from "./compare";
-import { line, processLabel, rawAndSmoothed } from "./figures";
+import { panelFigures, taskText, line, processLabel, rawAndSmoothed } from "./figures";
 import { arrival, cosine, distance, finiteMax, lastFinite, norm, settledWindow, windowRatio } from "./measures";
 import { mean } from "../../lab/stats";
-import { makeRule, GAUSSIAN_MLP, type TaskSpec, taskLabel } from "./setup";
+import { makeRule, GAUSSIAN_MLP, type TaskSpec } from "./setup";
 import type { Trace } from "./trace";
 
 export interface RmsCentralConfig extends ComparisonConfig {
@@ -102,7 +102,7 @@ function sum(v: ArrayLike<number>): number {
   return s;
 }
 
-function figure(tables: Tables, c: RmsCentralConfig) {
+function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
   const t = tables.steps;
   const name = (p: "discrete" | "stable" | "central"): string => processLabel(p, "rmsprop");
   const color = (i: number): string => sequentialColor(i, c.k + 1);
@@ -185,7 +185,7 @@ function figure(tables: Tables, c: RmsCentralConfig) {
       }),
     );
   }
-  return composeFigure(panels, { cols: 4, title: `RMSProp at the edge of stability (${taskLabel(c)}, η = ${c.optimizer.lr})` });
+  return panels;
 }
 
 function claims(tables: Tables, c: RmsCentralConfig): Claim[] {
@@ -232,6 +232,11 @@ export const cfRmsCentral: Experiment<RmsCentralConfig> = registerExperiment<Rms
     full: { ...BASE, optimizer: RMSPROP, steps: 800, settle: 100 },
   },
   run,
-  figure,
+  figures: panelFigures(allPanels, [
+    { id: "central-flows-rmsprop-tracking", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: top-4 effective eigenvalues; stable vs central distance", title: "RMSProp at the edge: the central flow tracks the optimizer, the stable flow does not", size: "text", pick: [0, 1, 2, 3],
+      caption: (c) => `RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}; ${c.steps} steps) on ${taskText(c.task)}. (a) loss; (b) RMSProp's top effective eigenvalues of P⁻¹H rise to 2; (c) the central flow's are held at 2; (d) distance of each flow to the optimizer.` },
+    { id: "central-flows-rmsprop-predictions", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: hidden oscillation; Σ, E[g²] and ν predictions", title: "RMSProp: the central flow predicts the oscillation, E[gᵢ²] and νᵢ", size: "text", pick: [4, 5, 6, 7],
+      caption: (c) => `Same run as central-flows-rmsprop-tracking, after ${c.settle} settling steps. (a) the oscillation ‖x_t‖² against tr X; (b) one coordinate's gᵢ² oscillates while νᵢ stays smooth; (c) time-averaged gᵢ² per coordinate against the prediction; (d) νᵢ of RMSProp against the central flow's.` },
+  ]),
   claims,
 });

@@ -8,15 +8,16 @@
  */
 import type { Vec } from "../../autodiff/derivatives";
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, type Panel, type Series } from "../../plot/panels";
+import { curvesPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
 import { emptyTable, pushRow, where } from "../../lab/tables";
+import { panelFigures, taskText } from "./figures";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Tables } from "../../lab/types";
 import { runComparison, type ComparisonConfig } from "./compare";
 import { arrival, cosine, distance, norm } from "./measures";
 import { frozenNuFlow } from "./nu-flow";
-import { makeRule, GAUSSIAN_MLP, taskLabel } from "./setup";
+import { makeRule, GAUSSIAN_MLP } from "./setup";
 import type { Trace } from "./trace";
 
 export interface RmsStationaryConfig extends ComparisonConfig {
@@ -75,7 +76,7 @@ async function run(c: RmsStationaryConfig, ctx: RunContext): Promise<Tables> {
   return { steps: cmp.table, checkpoints, convergence, coords };
 }
 
-function figure(tables: Tables, c: RmsStationaryConfig) {
+function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
   const k = tables.checkpoints;
   const cv = tables.convergence;
   const co = tables.coords;
@@ -129,7 +130,7 @@ function figure(tables: Tables, c: RmsStationaryConfig) {
       }),
     );
   }
-  return composeFigure(panels.length ? panels : [curvesPanel({ title: "running…", series: [] })], { cols: 3, title: `RMSProp's ν approaches the stationary ν̄(w) (${taskLabel(c)}, η = ${c.optimizer.lr})` });
+  return panels;
 }
 
 function claims(tables: Tables, c: RmsStationaryConfig): Claim[] {
@@ -159,6 +160,9 @@ export const cfRmsStationary: Experiment<RmsStationaryConfig> = registerExperime
     full: { ...BASE, optimizer: RMSPROP, steps: 600, checkpoints: [50, 150, 250], iterations: 100, dt: 10 },
   },
   run,
-  figure,
+  figures: panelFigures(allPanels, [
+    { id: "central-flows-rmsprop-stationary", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: convergence of ν to the stationary ν̄", title: "RMSProp's ν approaches the stationary ν̄(w)", size: "text", pick: [0, 1, 2],
+      caption: (c) => `RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}) on ${taskText(c.task)}; ν̄(w) is the fixed point of the ν-flow at frozen w, computed at steps ${c.checkpoints.join(", ")} (${c.iterations} iterations of dt = ${c.dt}). (a) cosine between ν and ν̄(w); (b) the frozen-w ν-flow converging; (c) coordinates of ν against ν̄ at the last checkpoint.` },
+  ]),
   claims,
 });

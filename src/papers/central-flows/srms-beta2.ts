@@ -9,15 +9,15 @@
  * the optimizer for either β₂.
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
+import { curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
 import { emptyTable, where, concatTables } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
 import { comparisonTask } from "./tasks";
-import { line } from "./figures";
+import { line, panelFigures, taskText } from "./figures";
 import { srmsClaims } from "./srms-onset";
-import { GAUSSIAN_MLP, type TaskSpec, taskLabel } from "./setup";
+import { GAUSSIAN_MLP, type TaskSpec } from "./setup";
 
 export interface SrmsBeta2Config {
   task: TaskSpec;
@@ -72,7 +72,7 @@ export function stepSizeShare(t: Table, onset: number): { peak: number; back: nu
   return { peak, back, share: (logStep(back) - logStep(peak)) / (Math.log(seff[back]) - Math.log(seff[peak])) };
 }
 
-function figure(tables: Tables, c: SrmsBeta2Config) {
+function allPanels(tables: Tables, c: SrmsBeta2Config): Panel[] {
   const t = tables.steps;
   const color = (i: number): string => sequentialColor(i, c.betas.length + 1);
   const per = (col: string, o: Partial<Series> = {}): Series[] =>
@@ -105,7 +105,7 @@ function figure(tables: Tables, c: SrmsBeta2Config) {
     lossPanel({ title: `(${String.fromCharCode(97 + n)}) central flows for each β₂: loss (optimizer faint)`, series: [...per("central_loss"), ...per("discrete_loss", { opacity: 0.3, showlegend: false })] }),
     eigenvaluePanel({ title: `(${String.fromCharCode(98 + n)}) central flows for each β₂: sharpness`, yTitle: "S", series: per("central_sharpness") }),
   );
-  return composeFigure(panels, { cols: 3, title: `Scalar RMSProp: β₂ decides how the edge is held (${taskLabel(c)}, η = ${c.lr})` });
+  return panels;
 }
 
 function claims(tables: Tables, c: SrmsBeta2Config): Claim[] {
@@ -131,6 +131,13 @@ export const cfSrmsBeta2: Experiment<SrmsBeta2Config> = registerExperiment<SrmsB
   },
   run,
   runsTasks: true,
-  figure,
+  figures: panelFigures(allPanels, [
+    ...[0, 1].map((i) => ({
+      id: `central-flows-srms-beta2-${i === 0 ? "fast" : "slow"}-ema`, paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: two stabilization mechanisms", title: `Scalar RMSProp: how the edge is held with ${i === 0 ? "the smaller" : "the larger"} β₂`, size: "text" as const, pick: [3 * i, 3 * i + 1, 3 * i + 2],
+      caption: (c: SrmsBeta2Config) => `Scalar RMSProp at η = ${c.lr}, β₂ = ${c.betas[i]}, on ${taskText(c.task)}. (a) effective sharpness ηS/√ν̂ against 2; (b) sharpness S; (c) ν. The optimizer is drawn raw (faint) and time-averaged; the central flow in black.`,
+    })),
+    { id: "central-flows-srms-beta2-flows", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: central flows for different β₂", title: "Central flows of Scalar RMSProp for different β₂", size: "text", pick: [6, 7],
+      caption: (c) => `Central flows of Scalar RMSProp at η = ${c.lr} for β₂ ∈ {${c.betas.join(", ")}} on ${taskText(c.task)}: (a) loss (optimizer faint); (b) sharpness.` },
+  ]),
   claims,
 });

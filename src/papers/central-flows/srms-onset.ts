@@ -8,14 +8,14 @@
  */
 import { gaussianSmooth } from "../../plot/smoothing";
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
+import { curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
 import { runComparison, STABLE_STOP_ABOVE, type ComparisonConfig } from "./compare";
-import { line, processLabel, rawAndSmoothed } from "./figures";
+import { panelFigures, taskText, line, processLabel, rawAndSmoothed } from "./figures";
 import { arrival, finiteMax, lastFinite, settledWindow, window, windowRatio } from "./measures";
 import { mean } from "../../lab/stats";
-import { GAUSSIAN_MLP, taskLabel } from "./setup";
+import { GAUSSIAN_MLP } from "./setup";
 
 export interface SrmsOnsetConfig extends ComparisonConfig {
   settle: number;
@@ -39,7 +39,7 @@ function withStepSize(t: Table): Table {
   return out;
 }
 
-function figure(tables: Tables, c: SrmsOnsetConfig) {
+function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
   const t = tables.steps;
   const name = (p: "discrete" | "stable" | "central"): string => processLabel(p, c.optimizer.name);
   const three = (col: string, extra: Partial<Parameters<typeof line>[2]> = {}) => [
@@ -78,7 +78,7 @@ function figure(tables: Tables, c: SrmsOnsetConfig) {
       ],
     }),
   ];
-  return composeFigure(panels, { cols: 4, title: `Scalar RMSProp at the edge of stability (${taskLabel(c)}, η = ${c.optimizer.lr}, β₂ = ${"beta2" in c.optimizer ? c.optimizer.beta2 : ""})` });
+  return panels;
 }
 
 /** Claims shared by the Scalar RMSProp runs (also the β₂ comparison). */
@@ -125,6 +125,11 @@ export const cfSrmsOnset: Experiment<SrmsOnsetConfig> = registerExperiment<SrmsO
     full: { ...BASE, optimizer: SRMS, steps: 800, settle: 200 },
   },
   run,
-  figure,
+  figures: panelFigures(allPanels, [
+    { id: "central-flows-srms-onset", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: onset of EoS (loss, ‖g‖², ν, S)", title: "Scalar RMSProp: the onset of the edge of stability", size: "text", pick: [0, 1, 2, 3],
+      caption: (c) => `Scalar RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}; ${c.steps} steps) on ${taskText(c.task)}, with its stable flow and central flow. (a) loss and the central flow's prediction; (b) ‖∇L‖²; (c) ν; (d) sharpness S.` },
+    { id: "central-flows-srms-edge", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: η/√ν·S = 2; stable flow fails", title: "Scalar RMSProp holds ηS/√ν at 2; the stable flow leaves", size: "text", pick: [4, 5, 6],
+      caption: () => `Same run as central-flows-srms-onset. (a) effective sharpness ηS/√ν̂ against 2; (b) the step size η/√ν̂ against 2/S; (c) distance of the stable and central flows to the optimizer.` },
+  ]),
   claims,
 });

@@ -6,15 +6,15 @@
  * For each η: the optimizer, its central flow, the stationary (reduced) flow and the ablated flow.
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
+import { curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
 import { where, concatTables } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
-import { line } from "./figures";
+import { line, panelFigures, taskText } from "./figures";
 import { window } from "./measures";
 import { mean } from "../../lab/stats";
-import { GAUSSIAN_MLP, type RateSweepConfig, taskLabel } from "./setup";
+import { GAUSSIAN_MLP, type RateSweepConfig } from "./setup";
 import { srmsRateTask } from "./srms-rates-task";
 
 /** `startAfter`: the stationary and ablated flows start from the central flow this many steps after the edge. */
@@ -30,7 +30,7 @@ async function run(c: SrmsRatesConfig, ctx: RunContext): Promise<Tables> {
   return { steps: concatTables(parts) };
 }
 
-function figure(tables: Tables, c: SrmsRatesConfig) {
+function allPanels(tables: Tables, c: SrmsRatesConfig): Panel[] {
   const t = tables.steps;
   const color = (i: number): string => sequentialColor(i, c.lrs.length + 1);
   const per = (col: string, o: Partial<Series> = {}, smooth = 0): Series[] =>
@@ -77,7 +77,7 @@ function figure(tables: Tables, c: SrmsRatesConfig) {
       }),
     );
   });
-  return composeFigure(panels, { cols: 4, title: `Scalar RMSProp across η: lower sharpness and acceleration via regularization (${taskLabel(c)}, β₂ = ${c.beta2})` });
+  return panels;
 }
 
 /** Means over the last `tail` steps of each column. */
@@ -123,6 +123,11 @@ export const cfSrmsRates: Experiment<SrmsRatesConfig> = registerExperiment<SrmsR
   },
   run,
   runsTasks: true,
-  figure,
+  figures: panelFigures(allPanels, [
+    { id: "central-flows-srms-rates-sharpness", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: larger η ⇒ lower sharpness", title: "Scalar RMSProp: larger η, lower sharpness", size: "text", pick: [0, 1],
+      caption: (c) => `Scalar RMSProp at η ∈ {${c.lrs.join(", ")}} (β₂ = ${c.beta2}) on ${taskText(c.task)}. (a) sharpness of the central flows (solid) and the optimizer (time-averaged); (b) final sharpness against η.` },
+    { id: "central-flows-srms-rates-accel", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: acceleration via regularization", title: "Scalar RMSProp: acceleration via regularization", size: "text", pick: (ps) => ps.slice(2, 6),
+      caption: (c) => `Loss and sharpness for η = ${c.lrs.slice(0, 2).join(" and ")} (β₂ = ${c.beta2}): the central flow (solid black), the stationary flow and the ablated flow −(2/S)∇L, which drifts into sharper regions and trains slower. Further η are in the CSV.` },
+  ]),
   claims,
 });

@@ -33,7 +33,8 @@ export interface AlongRows {
   /** gᵀHg/‖g‖². */
   rayleigh: number[];
   sharpness: number[];
-  corridorness: number[];
+  /** ‖Hg‖/(λ_max‖g‖): 0 for a corridor step, 1 when g is the top eigenvector (corridor-ness = 1 − this). */
+  hgRatio: number[];
   /** ε_t = E_{t+1} − (E_t − η‖g_t‖²). */
   linearityError: number[];
   /** ε_t/(η‖g_t‖²). */
@@ -42,7 +43,7 @@ export interface AlongRows {
   predictedRelativeError: number[];
 }
 
-export async function corridornessAlongGd(objective: Objective, w0: Vec, opts: AlongOptions): Promise<AlongRows> {
+export async function hgRatioAlongGd(objective: Objective, w0: Vec, opts: AlongOptions): Promise<AlongRows> {
   const D = tfDerivatives(objective);
   const eta = opts.lr;
   const rows: AlongRows = {
@@ -52,7 +53,7 @@ export async function corridornessAlongGd(objective: Objective, w0: Vec, opts: A
     hgNorm: [],
     rayleigh: [],
     sharpness: [],
-    corridorness: [],
+    hgRatio: [],
     linearityError: [],
     relativeLinearityError: [],
     predictedRelativeError: [],
@@ -80,7 +81,7 @@ export async function corridornessAlongGd(objective: Objective, w0: Vec, opts: A
     rows.hgNorm.push(norm(Hg));
     rows.rayleigh.push(rayleigh);
     rows.sharpness.push(t % opts.eigEvery === 0 ? sharpness : NaN);
-    rows.corridorness.push(norm(Hg) / (sharpness * Math.sqrt(g2)));
+    rows.hgRatio.push(norm(Hg) / (sharpness * Math.sqrt(g2)));
     rows.linearityError.push(linearityError);
     rows.relativeLinearityError.push(linearityError / (eta * g2));
     rows.predictedRelativeError.push((eta / 2) * rayleigh);

@@ -17,10 +17,10 @@ import { loadMnist } from "../../data/mnist";
 import { gd } from "../../optim/gd";
 import { polyak } from "../../optim/polyak";
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, lossPanel, type Panel, type Series } from "../../plot/panels";
-import { sequentialColor } from "../../plot/style";
+import { composeFigure, curvesPanel, lossPanel, type Series } from "../../plot/panels";
+import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
-import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
+import type { Claim, Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
 import { where } from "../../lab/tables";
 import { trainMembers, type LabelledDataset, type Member, type TrainRows } from "./nets";
 
@@ -50,7 +50,7 @@ export function clrMembers(c: ClrNetsConfig): Member[] {
   return [
     ...c.grid.map((lr) => ({ name: `η = ${lr}`, rule: gd(lr) })),
     { name: "CLR", rule: polyak({ delta: c.delta }) },
-    { name: `CLR, h ≤ ${cap}`, rule: polyak({ delta: c.delta, maxLr: cap }) },
+    { name: `CLR, η ≤ ${cap}`, rule: polyak({ delta: c.delta, maxLr: cap }) },
     { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: c.delta }) },
   ];
 }
@@ -104,46 +104,75 @@ async function run(c: ClrNetsConfig, ctx: RunContext): Promise<Tables> {
   return out;
 }
 
+/** Grid members on the sweep scale; the CLR purple (as in the toy figures), capped CLR dashed, Polyak grey dashed. */
 function memberStyle(m: number, c: ClrNetsConfig): Pick<Series, "color" | "dash" | "width"> {
   const g = c.grid.length;
-  if (m < g) return { color: sequentialColor(m, g), width: 1.2 };
-  return [{ color: "#c0262d", width: 2.2 }, { color: "#c0262d", dash: "dash" as const, width: 1.8 }, { color: "#111111", dash: "dot" as const, width: 1.8 }][m - g];
+  if (m < g) return { color: sweepColor(m, g), width: 1 };
+  return [
+    { color: OKABE_ITO.reddishPurple, width: 2 },
+    { color: OKABE_ITO.reddishPurple, dash: "dash" as const, width: 1.5 },
+    { color: GREY.dark, dash: "dot" as const, width: 1.5 },
+  ][m - g];
 }
 
 function memberSeries(t: Table, c: ClrNetsConfig, y: string, only?: (m: number) => boolean): Series[] {
-  return clrMembers(c).flatMap((meth, m) => {
-    if (only && !only(m)) return [];
-    const rows = where(t, { member: m });
-    return [{ name: meth.name, x: rows.step, y: rows[y], group: meth.name, ...memberStyle(m, c) }];
-  });
+  return clrMembers(c)
+    .flatMap((meth, m) => {
+      if (only && !only(m)) return [];
+      const rows = where(t, { member: m });
+      return [{ name: meth.name, x: rows.step, y: rows[y], ...memberStyle(m, c) }];
+    })
+    .reverse(); // CLR variants drawn last, on top
 }
 
-function figure(tables: Tables, c: ClrNetsConfig) {
-  const panels: Panel[] = [];
-  const g = c.grid.length;
-  const name = c.dataset === "mnist" ? "MNIST" : "CIFAR-10";
-  (["full", "mini"] as const).forEach((prefix, k) => {
+/** One regime (full batch or mini-batch): training loss, final test accuracy against η, the CLR's step sizes. */
+function regimeFigure(prefix: "full" | "mini") {
+  return (tables: Tables, c: ClrNetsConfig) => {
     const steps = tables[`${prefix}Steps`];
     const evals = tables[`${prefix}Evals`];
-    if (!steps || !evals) return;
-    const regime = prefix === "full" ? "full batch" : `batch ${c.batchSize}`;
-    const letter = (i: number): string => String.fromCharCode(97 + 3 * k + i);
+    const g = c.grid.length;
     // Full batch, each step's loss is the training loss: draw every step; mini-batch, the evaluations.
     const loss = prefix === "full" ? memberSeries(steps, c, "loss") : memberSeries(evals, c, "trainLoss");
-    panels.push(lossPanel({ title: `(${letter(0)}) ${regime}: training loss`, series: loss }));
-    panels.push(curvesPanel({ title: `(${letter(1)}) ${regime}: test accuracy`, yTitle: "accuracy", series: memberSeries(evals, c, "testAccuracy") }));
-    const lastStep = Math.max(...steps.step);
-    panels.push(
-      curvesPanel({
-        title: `(${letter(2)}) ${regime}: step size h_t`,
-        yTitle: "h",
-        logY: true,
-        series: memberSeries(steps, c, "lr", (m) => m >= g),
-        thresholds: c.grid.map((lr) => ({ x: [0, lastStep], y: lr, name: "grid rates" })),
-      }),
+    const f = finals(evals, clrMembers(c).length);
+    const [lo, hi] = [Math.min(...c.grid), Math.max(...c.grid)];
+    const accuracy: Series[] = [
+      { name: "constant η", x: c.grid, y: f.accuracy.slice(0, g), process: "optimizer", mode: "lines+markers", width: 1.25 },
+      ...clrMembers(c)
+        .slice(g)
+        .map((meth, k): Series => ({ name: meth.name, x: [lo, hi], y: [f.accuracy[g + k], f.accuracy[g + k]], ...memberStyle(g + k, c) })),
+    ];
+    const accPanel = curvesPanel({ title: "(b) final test accuracy", xTitle: "constant learning rate η", yTitle: "test accuracy", logX: true, series: accuracy });
+    // Raw step sizes faint, a log-scale Gaussian smoothing (σ = 5 steps) on top.
+    const lr = lossPanel({ title: "(c) step size", yTitle: "step size η", smoothSigma: 5, series: memberSeries(steps, c, "lr", (m) => m >= g) });
+    const last = Math.max(...steps.step);
+    lr.traces.push(...curvesPanel({ series: [], thresholds: [{ x: [0, last], y: hi, name: `largest constant η = ${hi}` }] }).traces);
+    return composeFigure(
+      [
+        { ...lossPanel({ title: "(a) training loss", series: loss }), legend: "bottom left" },
+        { ...accPanel, legend: "bottom right" },
+        { ...lr, legend: "none" },
+      ],
+      { size: "text", cols: 3 },
     );
-  });
-  return composeFigure(panels, { cols: 3, title: `${name}: the CLR against a grid of constant learning rates (MLP [${c.hidden}], ${c.trainPerClass * 10} examples)` });
+  };
+}
+
+function clrFigures(dataset: "mnist" | "cifar10"): FigureSpec<ClrNetsConfig>[] {
+  const name = dataset === "mnist" ? "MNIST" : "CIFAR-10";
+  const setting = (c: ClrNetsConfig): string =>
+    `${name} (${c.trainPerClass * 10} training, ${c.testPerClass * 10} test examples${dataset === "mnist" ? `, ${c.pool}×${c.pool} pooled` : ""}), ${c.activation} MLP [${c.hidden.join(", ")}], ${c.loss === "cross_entropy" ? "cross-entropy" : c.loss}, one initialization; ` +
+    `constant learning rates η ∈ {${c.grid.join(", ")}} (green to indigo), the CLR η = E/(‖g‖² + δ) (δ = ${c.delta}), the CLR capped at η ≤ ${Math.max(...c.grid)} and Polyak's step with c = ½.`;
+  return (["full", "mini"] as const).map((prefix) => ({
+    id: `corridors-clr-${dataset}-${prefix === "full" ? "full-batch" : "mini-batch"}`,
+    paperFigure: `Dherin & Rosca 2024 (CLR on networks; our ${name} MLP setting)${prefix === "mini" ? "; Loizou et al. 2021 (stochastic Polyak)" : ""}`,
+    title: prefix === "full" ? "Untuned CLR against tuned constant rates, full batch" : "Untuned CLR against tuned constant rates, mini-batches",
+    size: "text" as const,
+    caption: (c: ClrNetsConfig) =>
+      `${setting(c)} ${prefix === "full" ? `Full batch, ${c.fullSteps} steps` : `Mini-batches of ${c.batchSize} (the CLR on the batch loss and gradient), ${c.miniSteps} steps, evaluated every ${c.evalEvery} steps`}. ` +
+      `(a) training loss; (b) final test accuracy of each constant rate against η, the CLR variants as horizontal lines: the untuned CLR is within ${CLR_ACCURACY_GAP} of the best tuned rate; ` +
+      `(c) the step sizes the CLR variants choose (faint: every step; solid: smoothed), often far above the largest constant rate (dotted), which the capped variant clips.`,
+    build: regimeFigure(prefix),
+  }));
 }
 
 /** Final full training loss and test accuracy of every member in one regime. */
@@ -209,7 +238,7 @@ export const corridorsClrMnist: Experiment<ClrNetsConfig> = registerExperiment<C
     full: MNIST_FULL,
   },
   run,
-  figure,
+  figures: clrFigures("mnist"),
   claims,
 });
 
@@ -224,6 +253,6 @@ export const corridorsClrCifar10: Experiment<ClrNetsConfig> = registerExperiment
   },
   unavailable: () => (cifar10Available() ? null : "CIFAR-10 is not downloaded: run `npx flowlab data cifar10` once (≈170 MB)"),
   run,
-  figure,
+  figures: clrFigures("cifar10"),
   claims,
 });

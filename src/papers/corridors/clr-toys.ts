@@ -5,13 +5,13 @@
  * Rules come from src/optim; here the CLR runs without its floor δ (float64, g never vanishes before E does).
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, contourPanel, curvesPanel, gridFromColumns, lossPanel, type Panel, type Series } from "../../plot/panels";
-import { sequentialColor } from "../../plot/style";
+import { composeFigure, contourPanel, curvesPanel, endLabel, gridFromColumns, lossPanel, type Series } from "../../plot/panels";
+import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { gd } from "../../optim/gd";
 import { polyak } from "../../optim/polyak";
 import type { UpdateRule } from "../../optim/rule";
 import { registerExperiment } from "../../lab/registry";
-import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
+import type { Claim, Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
 import { gridTable, maxOf } from "./common";
 import { emptyTable, pushRow, where } from "../../lab/tables";
 import { corridorToy, DEFAULT_CORRIDOR, type CorridorToySpec } from "./corridor-toy";
@@ -44,7 +44,7 @@ export interface ClrToysConfig {
 
 /** Method ids, shared by every table: 0 CLR, 1 Polyak c = ½, then fixed-step GD. */
 function residualMethods(c: ClrToysConfig): { name: string; rule: UpdateRule }[] {
-  return [{ name: "CLR h = E/‖g‖²", rule: polyak({ delta: 0 }) }, { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: 0 }) }, ...c.gdLrs.map((h) => ({ name: `GD h = ${h}`, rule: gd(h) }))];
+  return [{ name: "CLR", rule: polyak({ delta: 0 }) }, { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: 0 }) }, ...c.gdLrs.map((h) => ({ name: `GD η = ${h}`, rule: gd(h) }))];
 }
 
 /** GD step sizes on the quadratic: 1/λ_max, the best fixed step 2/(λ_min + λ_max), and 1.9/λ_max. */
@@ -54,8 +54,8 @@ function quadGdLrs(c: ClrToysConfig): number[] {
 }
 
 function quadMethods(c: ClrToysConfig): { name: string; rule: UpdateRule }[] {
-  const names = ["1/λ_max", "2/(λ_min+λ_max), best fixed", "1.9/λ_max"];
-  return [{ name: "CLR h = E/‖g‖²", rule: polyak({ delta: 0 }) }, { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: 0 }) }, ...quadGdLrs(c).map((h, i) => ({ name: `GD h = ${names[i]}`, rule: gd(h) }))];
+  const names = ["1/λmax", "2/(λmin + λmax)", "1.9/λmax"];
+  return [{ name: "CLR", rule: polyak({ delta: 0 }) }, { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: 0 }) }, ...quadGdLrs(c).map((h, i) => ({ name: `GD η = ${names[i]}`, rule: gd(h) }))];
 }
 
 function residualTable(toy: ResidualToy, c: ClrToysConfig): Table {
@@ -90,41 +90,76 @@ async function run(c: ClrToysConfig, ctx: RunContext): Promise<Tables> {
 
 const FLOOR = 1e-17; // exact zeros on log axes
 
-function figure(tables: Tables, c: ClrToysConfig) {
-  const { abs, half, quad, corridor, plane } = tables;
-  const color = (m: number, n: number): string => (m === 0 ? "#c0262d" : m === 1 ? "#111111" : sequentialColor(m - 2, n - 1));
-  const rm = residualMethods(c);
-  const qm = quadMethods(c);
-  const seriesOf = (t: Table, methods: { name: string }[], y: string, dash: "solid" | "dash" = "solid"): Series[] =>
-    methods.map((meth, m) => {
+/** CLR and Polyak keep one colour and dash everywhere; fixed-step GD runs take the sweep scale. */
+const CLR_STYLE = { color: OKABE_ITO.reddishPurple, width: 2 } as const;
+const POLYAK_STYLE = { color: GREY.dark, dash: "dash", width: 1.5 } as const;
+
+function methodStyle(m: number, n: number): Partial<Series> {
+  return m === 0 ? CLR_STYLE : m === 1 ? POLYAK_STYLE : { color: sweepColor(m - 2, n - 2), width: 1.25 };
+}
+
+function seriesOf(t: Table, methods: { name: string }[], y: string, mode: Series["mode"] = "lines"): Series[] {
+  // CLR last, on top.
+  return methods
+    .map((meth, m): Series => {
       const rows = where(t, { method: m });
-      return { name: meth.name, x: rows.step, y: rows[y].map((v) => Math.max(v, FLOOR)), color: color(m, methods.length), dash: m < 2 ? "solid" : dash, mode: "lines+markers", group: meth.name };
-    });
-  const panels: Panel[] = [];
-  const paths: Series[] = ["CLR h = E/‖g‖²", `GD h = ${c.corridorGdLr}`].map((name, m) => {
-    const rows = where(corridor, { method: m });
-    return { name, x: rows.x, y: rows.y, color: m === 0 ? color(0, 1) : "#1f5fa8", width: m === 0 ? 2.5 : 1.5, group: name };
-  }).reverse(); // CLR drawn last, on top
-  panels.push(contourPanel({ title: "(a) the corridor toy: one CLR step to the corridor's end", ...gridFromColumns(plane.x, plane.y, plane.loss), trajectories: paths, xTitle: "x", yTitle: "y" }));
-  panels.push(curvesPanel({ title: "(b) |r_n| on E = |r|: CLR lands in one step", yTitle: "|aᵀθ_n − b|", logY: true, series: seriesOf(abs, rm, "residual") }));
-  panels.push(curvesPanel({ title: "(c) |r_n| on E = ½r²: CLR halves, Polyak c = ½ lands", yTitle: "|aᵀθ_n − b|", logY: true, series: seriesOf(half, rm, "residual") }));
-  panels.push(lossPanel({ title: `(d) ½(λ₁x² + λ₂y²), λ = (${c.lambdas}): loss`, series: seriesOf(quad, qm, "loss", "dash") }));
-  const lrSeries = seriesOf(quad, qm, "lr").slice(0, 2);
-  const [l1, l2] = c.lambdas;
-  panels.push(
-    curvesPanel({
-      title: "(e) the CLR and Polyak step sizes on the quadratic",
-      yTitle: "step size h",
-      logY: true,
-      series: lrSeries,
-      thresholds: [
-        { x: [0, c.quadSteps], y: 2 / l2, name: "2/λ_max (GD's limit)" },
-        { x: [0, c.quadSteps], y: 1 / (2 * l2), name: "CLR's range [1/2λ_max, 1/2λ_min]" },
-        { x: [0, c.quadSteps], y: 1 / (2 * l1), name: "CLR's range [1/2λ_max, 1/2λ_min]" },
-      ],
-    }),
+      return { name: meth.name, x: rows.step, y: rows[y].map((v) => Math.max(v, FLOOR)), mode, ...methodStyle(m, methods.length) };
+    })
+    .reverse();
+}
+
+/** Fig. 3 analogue: the corridor toy, |aᵀθ − b| and ½(aᵀθ − b)². */
+function handFigure(tables: Tables, c: ClrToysConfig) {
+  const { abs, half, corridor, plane } = tables;
+  const rm = residualMethods(c);
+  const paths: Series[] = [`GD η = ${c.corridorGdLr}`, "CLR"].map((name, k) => {
+    const rows = where(corridor, { method: 1 - k });
+    return { name, x: rows.x, y: rows.y, mode: "lines+markers", ...(k === 1 ? CLR_STYLE : { process: "optimizer" as const, width: 1.25 }) };
+  });
+  return composeFigure(
+    [
+      { ...contourPanel({ title: "(a) corridor toy", ...gridFromColumns(plane.x, plane.y, plane.loss), trajectories: paths, xTitle: "x", yTitle: "y" }), legend: "bottom right" },
+      { ...curvesPanel({ title: "(b) E = |r|", yTitle: "|r| = |aᵀθ − b|", logY: true, series: seriesOf(abs, rm, "residual", "lines+markers") }), legend: "bottom right" },
+      { ...curvesPanel({ title: "(c) E = ½r²", yTitle: "|r|", logY: true, series: seriesOf(half, rm, "residual", "lines+markers") }), legend: "none" },
+    ],
+    { size: "text", cols: 3 },
   );
-  return composeFigure(panels, { cols: 3, title: "The Corridor Learning Rate on losses solvable by hand" });
+}
+
+/** The ill-conditioned quadratic: loss of CLR, Polyak and three fixed steps; the CLR's and Polyak's step sizes. */
+function quadraticFigure(tables: Tables, c: ClrToysConfig) {
+  const { quad } = tables;
+  const qm = quadMethods(c);
+  const [l1, l2] = c.lambdas;
+  const last = Math.max(...where(quad, { method: 0 }).step, ...where(quad, { method: 1 }).step);
+  const span = [0, last];
+  const lossSeries = seriesOf(quad, qm, "loss").map((s) => ({ ...s, name: s.name.replace("GD η = ", "η = ") }));
+  const steps = seriesOf(quad, qm, "lr", "markers")
+    .filter((s) => s.name === qm[0].name || s.name === qm[1].name)
+    .map((s) => ({ ...s, dash: undefined }));
+  const lr = curvesPanel({
+    title: "(b) step sizes",
+    yTitle: "step size η",
+    logY: true,
+    series: steps,
+    thresholds: [
+      { x: span, y: 2 / l2, name: "2/λmax" },
+      { x: span, y: 1 / (2 * l2), name: "1/(2λmax), 1/(2λmin)" },
+      { x: span, y: 1 / (2 * l1), name: "1/(2λmax), 1/(2λmin)" },
+    ],
+  });
+  lr.xaxis = { ...lr.xaxis, range: [-2, last + 2] };
+  return composeFigure(
+    [
+      { ...lossPanel({ title: "(a) loss", series: lossSeries }), legend: "none", annotations: lossSeries.map((s) => endLabel({ ...s, y: s.y.map(Math.log10) }, { xanchor: "right", yshift: 2 })) },
+      { ...lr, legend: "none", annotations: [
+        { text: "2/λmax", x: last, y: Math.log10(2 / l2), xref: "x", yref: "y", xanchor: "right", yanchor: "bottom", showarrow: false },
+        { text: "1/(2λmin)", x: last, y: Math.log10(1 / (2 * l1)), xref: "x", yref: "y", xanchor: "right", yanchor: "bottom", showarrow: false },
+        { text: "1/(2λmax)", x: last, y: Math.log10(1 / (2 * l2)), xref: "x", yref: "y", xanchor: "right", yanchor: "top", showarrow: false },
+      ] },
+    ],
+    { size: "text", cols: 2 },
+  );
 }
 
 /** First step at which the quadratic's loss is ≤ tol·E₀ for method m (Infinity if never). */
@@ -177,7 +212,8 @@ const BASE: ClrToysConfig = {
   b: 0.7,
   start: [2, 2],
   steps: 40,
-  gdLrs: [0.02, 0.1, 0.3],
+  // Not 0.1 or 0.3: with ‖a‖² = 5 those halve |r| on ½r² exactly as the CLR does (its step there is the constant 1/(2‖a‖²) = 0.1).
+  gdLrs: [0.02, 0.05, 0.15],
   lambdas: [1, 50],
   quadStart: [1, 1],
   quadSteps: 400,
@@ -196,6 +232,30 @@ export const corridorsClrToys: Experiment<ClrToysConfig> = registerExperiment<Cl
   paper: "Dherin & Rosca 2024 (CLR); Polyak 1987 (step size)",
   configs: { quick: { ...BASE, grid: 41 }, full: BASE },
   run,
-  figure,
+  figures: [
+    {
+      id: "corridors-clr-toys-fig3",
+      paperFigure: "Dherin & Rosca 2024 (CLR on losses solvable by hand)",
+      title: "The Corridor Learning Rate where it can be solved by hand",
+      size: "text",
+      caption: (c) =>
+        `The CLR η = E/‖g‖² (purple), Polyak's step with c = ½ (dashed grey) and fixed-step GD (green to indigo: η ∈ {${c.gdLrs.join(", ")}}). ` +
+        `(a) On the corridor toy, from (${c.corridorStart.join(", ")}) inside the corridor, one CLR step lands on the zero of the linear loss; GD (η = ${c.corridorGdLr}) walks along it. ` +
+        `(b) On E = |aᵀθ − b| (a = (${c.a.join(", ")}), b = ${c.b}) the CLR lands on the hyperplane in one step, fixed steps stall at a distance ≈ η‖a‖²; ` +
+        `(c) on E = ½(aᵀθ − b)² the CLR step is the constant 1/(2‖a‖²), halving |r| each step, and Polyak with c = ½ is the Newton step (one step). |r| below 1e-17 is drawn at 1e-17.`,
+      build: handFigure,
+    },
+    {
+      id: "corridors-clr-toys-quadratic",
+      paperFigure: "Dherin & Rosca 2024 (CLR); Polyak 1987 (step size)",
+      title: "CLR against fixed steps on an ill-conditioned quadratic",
+      size: "text",
+      caption: (c) =>
+        `E = ½(λ₁x² + λ₂y²), λ = (${c.lambdas.join(", ")}), from (${c.quadStart.join(", ")}); runs stop at E ≤ 1e-16·E₀. ` +
+        `(a) Loss of the CLR, Polyak c = ½ and fixed-step GD at 1/λmax, the best fixed step 2/(λmin + λmax) and 1.9/λmax: the untuned CLR reaches E ≤ ${c.quadTol}·E₀ before the best fixed step. ` +
+        `(b) The step sizes the CLR (purple) and Polyak (grey) choose, one dot per step: they jump between 1/(2λmax) and 1/(2λmin), often far above GD's limit 2/λmax.`,
+      build: quadraticFigure,
+    },
+  ] satisfies FigureSpec<ClrToysConfig>[],
   claims,
 });

@@ -5,16 +5,16 @@
  * regularization loss E + (h/4)‖g‖² far better than the flow of E; Barrett & Dherin, 2021).
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, contourPanel, curvesPanel, distancePanel, gridFromColumns, type Series } from "../../plot/panels";
-import { sequentialColor } from "../../plot/style";
+import { composeFigure, contourPanel, curvesPanel, distancePanel, endLabel, gridFromColumns, type Panel, type Series } from "../../plot/panels";
+import { sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
-import type { Claim, Experiment, RunContext, Tables } from "../../lab/types";
+import type { Claim, Experiment, FigureSpec, RunContext, Tables } from "../../lab/types";
 import { gridTable, maxOf } from "./common";
 import { emptyTable, logspace, pushRow, where } from "../../lab/tables";
 import { corridorToy, DEFAULT_CORRIDOR, type CorridorToySpec } from "./corridor-toy";
 import { compareModifiedLoss, oneStepGaps } from "./drift";
 import { logLogSlope } from "./fit";
-import { corridorness, hessGrad, vec2 } from "./toy";
+import { hgRatio, hessGrad, vec2 } from "./toy";
 
 export interface DriftConfig {
   toy: CorridorToySpec;
@@ -39,7 +39,7 @@ async function run(c: DriftConfig, ctx: RunContext): Promise<Tables> {
       const Hg = hessGrad(toy, vec2(x, y));
       return Math.hypot(Hg[0], Hg[1]);
     },
-    corridorness: (x, y) => corridorness(toy, vec2(x, y)),
+    hgRatio: (x, y) => hgRatio(toy, vec2(x, y)),
   });
   const gaps = emptyTable(["point", "inCorridor", "h", "gap", "predicted"]);
   const hs = logspace(...c.hRange);
@@ -56,34 +56,56 @@ async function run(c: DriftConfig, ctx: RunContext): Promise<Tables> {
   return { map, gaps, igr };
 }
 
-function figure(tables: Tables, c: DriftConfig) {
-  const { map, gaps, igr } = tables;
-  // Red and black markers stay visible on both heat maps.
-  const pointColor = (k: number): string => ["#c0262d", "#111111", "#1f5fa8", "#d9730d"][k % 4];
-  const points: Series[] = c.points.map((p, k) => ({ name: `point ${k + 1}`, x: [p[0]], y: [p[1]], color: pointColor(k), mode: "markers", group: `point ${k + 1}` }));
-  const hg = contourPanel({ title: "(a) log₁₀‖Hg‖ (blank: Hg = 0, the corridor)", ...gridFromColumns(map.x, map.y, map.hgNorm), logZ: true, kind: "heatmap", colorscale: "Viridis", showScale: true, trajectories: points, xTitle: "x", yTitle: "y" });
-  const cn = contourPanel({ title: "(b) ‖Hg‖/(‖H‖‖g‖)", ...gridFromColumns(map.x, map.y, map.corridorness), kind: "heatmap", colorscale: "Viridis", showScale: true, trajectories: points, xTitle: "x", yTitle: "y" });
+const GREYS: [number, string][] = [
+  [0, "#ffffff"],
+  [1, "#6b6b6b"],
+];
+
+/** Where GD drifts from gradient flow: ‖Hg‖ over the plane, and the one-step gap against η at four points. */
+function mapFigure(tables: Tables, c: DriftConfig) {
+  const { map, gaps } = tables;
+  const color = (k: number): string => sweepColor(k, c.points.length);
+  const points: Series[] = c.points.map((p, k) => ({ name: `${k + 1}`, x: [p[0]], y: [p[1]], color: color(k), mode: "markers" }));
+  const hg = contourPanel({ title: "(a) log₁₀‖Hg‖", ...gridFromColumns(map.x, map.y, map.hgNorm), logZ: true, kind: "heatmap", colorscale: GREYS, showScale: false, trajectories: points, xTitle: "x", yTitle: "y" });
+  const labels = c.points.map((p, k) => ({ text: `${k + 1}`, x: p[0], y: p[1], xref: "x" as const, yref: "y" as const, xanchor: "left" as const, xshift: 5, showarrow: false, font: { color: color(k) } }));
   const series: Series[] = [];
+  const ends: NonNullable<Panel["annotations"]> = [];
+  let predictionShown = false;
   c.points.forEach((_, k) => {
     const rows = where(gaps, { point: k });
-    const color = pointColor(k);
-    series.push({ name: `point ${k + 1}`, x: rows.h, y: rows.gap.map((g) => Math.max(g, 1e-17)), color, mode: "lines+markers", group: `point ${k + 1}` });
-    if (rows.inCorridor[0] === 0) series.push({ name: "(h²/2)‖Hg‖", x: rows.h, y: rows.predicted, process: "prediction", group: "prediction" });
+    const s: Series = { name: `point ${k + 1}`, x: rows.h, y: rows.gap.map((g) => Math.max(g, 1e-17)), color: color(k), mode: "lines+markers", width: 1.25 };
+    series.push(s);
+    ends.push(endLabel({ ...s, name: `${k + 1}`, x: s.x.map(Math.log10), y: s.y.map(Math.log10) }, { xanchor: "left", xshift: 4, yshift: -6 }));
+    if (rows.inCorridor[0] === 0) {
+      series.push({ name: "(η²/2)‖Hg‖", x: rows.h, y: rows.predicted, process: "prediction", showlegend: !predictionShown });
+      predictionShown = true;
+    }
   });
-  const slope = curvesPanel({ title: "(c) one-step gap ‖GF(h) − GD(h)‖ at the points", xTitle: "h", yTitle: "gap", logX: true, logY: true, series });
-  const igrSeries: Series[] = c.igrHs.flatMap((h, i): Series[] => {
+  const slope = curvesPanel({ title: "(b) one-step gap GF − GD", xTitle: "step size η", yTitle: "‖GF(η) − GD(η)‖", logX: true, logY: true, series: series.map((s) => (s.process ? s : { ...s, showlegend: false })) });
+  return composeFigure(
+    [
+      { ...hg, legend: "none", annotations: labels },
+      { ...slope, legend: "top left", annotations: ends },
+    ],
+    { size: "text", cols: 2 },
+  );
+}
+
+/** GD against the flows of E and of the modified loss E + (η/4)‖g‖². */
+function igrFigure(tables: Tables, c: DriftConfig) {
+  const { igr } = tables;
+  const series: Series[] = c.igrHs.flatMap((h, i): Series[] => {
     const rows = where(igr, { h });
     rows.step.shift(); // step 0: both distances are 0, off a log axis
     rows.gapToFlow.shift();
     rows.gapToModifiedFlow.shift();
-    const color = sequentialColor(i, c.igrHs.length + 1);
+    const color = sweepColor(i, c.igrHs.length);
     return [
-      { name: `h = ${h}: flow of E`, x: rows.step, y: rows.gapToFlow, color, group: `h = ${h}` },
-      { name: `h = ${h}: flow of E + (h/4)‖g‖²`, x: rows.step, y: rows.gapToModifiedFlow, color, dash: "dash", group: `h = ${h}`, showlegend: false },
+      { name: `η = ${h}`, x: rows.step, y: rows.gapToFlow, color, width: 1.5 },
+      { name: `η = ${h}, modified`, x: rows.step, y: rows.gapToModifiedFlow, color, dash: "dash", width: 1.5, showlegend: false },
     ];
   });
-  const modified = distancePanel({ title: `(d) GD from (${c.igrStart.join(", ")}) vs flows (dashed: modified loss)`, xTitle: "step n", yTitle: "‖θ_n − φ(nh)‖", series: igrSeries });
-  return composeFigure([hg, cn, slope, modified], { cols: 2, title: "Drift between GD and gradient flow: (h²/2)Hg, zero in a corridor" });
+  return composeFigure([{ ...distancePanel({ xTitle: "step n", yTitle: "‖θₙ − φ(nη)‖", series }), legend: "top right" }], { size: "column", heightIn: 2.4 });
 }
 
 function claims(tables: Tables, c: DriftConfig): Claim[] {
@@ -126,6 +148,28 @@ export const corridorsDrift: Experiment<DriftConfig> = registerExperiment<DriftC
     full: BASE,
   },
   run,
-  figure,
+  figures: [
+    {
+      id: "corridors-drift-map",
+      paperFigure: "Dherin & Rosca 2024 (GF − GD = (η²/2)Hg, zero in a corridor)",
+      title: "GD drifts from gradient flow by (η²/2)Hg, except in a corridor",
+      size: "text",
+      caption: (c) =>
+        `The corridor toy on [${c.bounds[0]}, ${c.bounds[1]}] × [${c.bounds[2]}, ${c.bounds[3]}]. (a) ‖Hg‖ on a log grey scale (white: Hg = 0, the corridor; darkest: ‖Hg‖ ≈ max over the plane) with four points; ` +
+        `(b) the gap between one gradient-flow step of length η (RK4, ${c.substeps} substeps) and one GD step at those points: ∝ η² and equal to the prediction (η²/2)‖Hg‖ (dashed) outside the corridor, ` +
+        `rounding only (drawn at 1e-17) at the point inside it.`,
+      build: mapFigure,
+    },
+    {
+      id: "corridors-drift-igr",
+      paperFigure: "Barrett & Dherin 2021 (implicit gradient regularization)",
+      title: "GD follows the flow of the modified loss E + (η/4)‖g‖²",
+      size: "column",
+      caption: (c) =>
+        `On the corridor toy from (${c.igrStart.join(", ")}), the distance of the GD iterate θₙ to the gradient flow φ of E (solid) and of the modified loss E + (η/4)‖g‖² (dashed) at time nη, for η ∈ {${c.igrHs.join(", ")}}: ` +
+        `GD stays several times closer to the modified flow.`,
+      build: igrFigure,
+    },
+  ] satisfies FigureSpec<DriftConfig>[],
   claims,
 });

@@ -9,8 +9,8 @@ export { corridorsClrMnist, corridorsClrCifar10, clrMembers, type ClrNetsConfig 
 export { corridorsAlongGd, type AlongGdConfig } from "./along-gd";
 export { corridorToy, DEFAULT_CORRIDOR, type CorridorToy, type CorridorToySpec } from "./corridor-toy";
 export { absResidual, halfSquareResidual, diagonalQuadratic, type ResidualToy } from "./simple-losses";
-export { corridorness, hessGrad, spectralNorm, toyObjective, vec2, type Sym2, type Toy2D } from "./toy";
+export { hgRatio, hessGrad, spectralNorm, toyObjective, vec2, type Sym2, type Toy2D } from "./toy";
 export { runRule, gdPath, flowPath, flowAt, distance, type RulePath } from "./paths";
 export { oneStepGaps, modifiedGrad, compareModifiedLoss, type GapRow, type ModifiedLossComparison } from "./drift";
 export { trainMembers, accuracy, subset, type Member, type NetProblem, type TrainRows } from "./nets";
-export { corridornessAlongGd, type AlongRows } from "./along-training";
+export { hgRatioAlongGd, type AlongRows } from "./along-training";

@@ -48,8 +48,11 @@ export function hessGrad(toy: Toy2D, p: Vec): Vec {
   return matVec(toy.hessian(p), toy.grad(p));
 }
 
-/** ‖Hg‖ / (‖H‖ ‖g‖), taken as 0 where H or g vanishes (a corridor, or a critical point). */
-export function corridorness(toy: Toy2D, p: Vec): number {
+/**
+ * ‖Hg‖ / (‖H‖ ‖g‖) ∈ [0, 1], taken as 0 where H or g vanishes (a corridor, or a critical point): 0 in a corridor
+ * (H g = 0), 1 where g is a top eigenvector of H. Figures show corridor-ness = 1 − this ratio (high = corridor).
+ */
+export function hgRatio(toy: Toy2D, p: Vec): number {
   const H = toy.hessian(p);
   const g = toy.grad(p);
   const denom = spectralNorm(H) * Math.hypot(g[0], g[1]);

@@ -6,10 +6,10 @@
  */
 import type { Shape } from "plotly.js-dist";
 import { claim } from "../../lab/claims";
-import { composeFigure, contourPanel, curvesPanel, distancePanel, gridFromColumns, type Panel, type Series } from "../../plot/panels";
-import { sequentialColor } from "../../plot/style";
+import { composeFigure, contourPanel, curvesPanel, distancePanel, gridFromColumns, type Series } from "../../plot/panels";
+import { GREY, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
-import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
+import type { Claim, Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
 import { gridTable, maxOf } from "./common";
 import { emptyTable, pushRow, where } from "../../lab/tables";
 import { corridorToy, DEFAULT_CORRIDOR, type CorridorToySpec } from "./corridor-toy";
@@ -75,45 +75,56 @@ async function run(c: VisibleConfig, ctx: RunContext): Promise<Tables> {
 /** The corridor's outline (x ≥ 0, |y| ≤ ω), clipped to the plot. */
 function corridorOutline(c: VisibleConfig): Partial<Shape> {
   const om = c.toy.halfWidth;
-  return { type: "rect", xref: "x", yref: "y", x0: 0, x1: c.bounds[1], y0: -om, y1: om, line: { color: "#c0262d", width: 1.5, dash: "dot" } };
+  return { type: "rect", xref: "x", yref: "y", x0: 0, x1: c.bounds[1], y0: -om, y1: om, line: { color: GREY.dark, width: 1, dash: "dot" } };
 }
 
-function figure(tables: Tables, c: VisibleConfig) {
+const etaColor = (c: VisibleConfig, i: number): string => sweepColor(i, c.hs.length);
+
+/** The landscape with flow and GD paths, and the loss against time from inside the corridor and from a wall. */
+function mapFigure(tables: Tables, c: VisibleConfig) {
   const { landscape, flow, gd } = tables;
-  const hColor = (i: number): string => sequentialColor(i, c.hs.length + 1);
-  const panels: Panel[] = [];
   const trajectories: Series[] = [];
   c.starts.forEach((_, s) => {
-    const f = where(flow, { start: s });
-    trajectories.push({ name: "gradient flow", x: f.x, y: f.y, process: "stable", mode: "lines", group: "gradient flow", width: 2.5 });
     c.hs.forEach((h, i) => {
       const run = where(gd, { start: s, h });
-      trajectories.push({ name: `GD, h = ${h}`, x: run.x, y: run.y, color: hColor(i), mode: "lines+markers", group: `GD, h = ${h}` });
+      trajectories.push({ name: `GD, η = ${h}`, x: run.x, y: run.y, color: etaColor(c, i), mode: "lines+markers", width: 1, showlegend: s === 0 });
     });
+    const f = where(flow, { start: s });
+    trajectories.push({ name: "gradient flow", x: f.x, y: f.y, process: "gradientFlow", mode: "lines", width: 2, showlegend: s === 0 });
   });
-  const map = contourPanel({ title: "(a) E(x, y); corridor dotted", ...gridFromColumns(landscape.x, landscape.y, landscape.loss), trajectories, xTitle: "x", yTitle: "y" });
+  const map = contourPanel({ title: "(a) E(x, y)", ...gridFromColumns(landscape.x, landscape.y, landscape.loss), trajectories, xTitle: "x", yTitle: "y" });
   map.shapes = [corridorOutline(c)];
-  panels.push(map);
-  c.starts.forEach((start, s) => {
+  const lossPanelOf = (s: number, title: string) => {
     const f = where(flow, { start: s });
-    const series: Series[] = [{ name: "gradient flow", x: f.t, y: f.loss, process: "stable", group: "gradient flow", width: 2.5 }];
-    c.hs.forEach((h, i) => {
+    const series: Series[] = c.hs.map((h, i) => {
       const run = where(gd, { start: s, h });
-      series.push({ name: `GD, h = ${h}`, x: run.t, y: run.loss, color: hColor(i), mode: "markers", group: `GD, h = ${h}` });
+      return { name: `GD, η = ${h}`, x: run.t, y: run.loss, color: etaColor(c, i), mode: "markers" };
     });
-    const where0 = s === 0 ? "inside the corridor" : "on a wall";
-    panels.push(curvesPanel({ title: `(${String.fromCharCode(98 + s)}) E against t = n·h, start (${start.join(", ")}) ${where0}`, xTitle: "time t", yTitle: "loss", series }));
-  });
+    series.unshift({ name: "gradient flow", x: f.t, y: f.loss, process: "gradientFlow", width: 2 });
+    return curvesPanel({ title, xTitle: "time t = nη", yTitle: "loss", series });
+  };
+  return composeFigure(
+    [
+      { ...map, legend: "none" },
+      { ...lossPanelOf(0, "(b) start in the corridor"), legend: "top right" },
+      { ...lossPanelOf(1, "(c) start on a wall"), legend: "none" },
+    ],
+    { size: "text", cols: 3 },
+  );
+}
+
+/** ‖θₙ − φ(nη)‖: zero (rounding) inside the corridor, growing from the walls. */
+function gapFigure(tables: Tables, c: VisibleConfig) {
+  const { gd } = tables;
   const gaps: Series[] = [];
   c.starts.forEach((_, s) =>
     c.hs.forEach((h, i) => {
       const run = where(gd, { start: s, h });
       const keep = run.gap.map((g) => Math.max(g, 1e-17)); // exact zeros on a log axis
-      gaps.push({ name: `GD, h = ${h}`, x: run.t, y: keep, color: hColor(i), dash: s === 0 ? "solid" : "dot", group: `GD, h = ${h}`, showlegend: false });
+      gaps.push({ name: s === 0 ? `η = ${h}, corridor` : `η = ${h}, walls`, x: run.t, y: keep, color: etaColor(c, i), dash: s === 0 ? "solid" : "dot", width: 1.25, showlegend: s <= 1 });
     }),
   );
-  panels.push(distancePanel({ title: `(${String.fromCharCode(98 + c.starts.length)}) ‖θ_n − φ(n·h)‖ (solid: inside start)`, xTitle: "time t", yTitle: "GD − flow", series: gaps }));
-  return composeFigure(panels, { cols: 3, title: "A corridor you can see: GD = gradient flow where Hg = 0" });
+  return composeFigure([{ ...distancePanel({ xTitle: "time t = nη", yTitle: "‖θₙ − φ(nη)‖", series: gaps }), legend: "bottom right" }], { size: "column", heightIn: 2.6 });
 }
 
 /** For each start whose flow spends ≥ 3 recorded points in the corridor: a line fit of E against t there. */
@@ -155,6 +166,28 @@ export const corridorsVisible: Experiment<VisibleConfig> = registerExperiment<Vi
     full: { toy: DEFAULT_CORRIDOR, starts: [[4, 0.3], [4, 2.2], [4, -2.6]], hs: [0.1, 0.3, 0.45], duration: 8, flowDt: 1e-3, recordDt: 0.02, substeps: 64, bounds: [-2, 5, -3, 3], grid: 101 },
   },
   run,
-  figure,
+  figures: [
+    {
+      id: "corridors-visible-toy",
+      paperFigure: "Dherin & Rosca 2024 (corridor definition; our toy)",
+      title: "A corridor you can see",
+      size: "text",
+      caption: (c) =>
+        `A smooth 2-D loss with a straight corridor (|y| < ${c.toy.halfWidth}, dotted outline, where H = 0 and E is linear in x) between quadratic walls. ` +
+        `(a) Gradient flow (orange; RK4, dt = ${c.flowDt}) and GD (dots; η ∈ {${c.hs.join(", ")}}) from (${c.starts.map((p) => p.join(", ")).join("), (")}); ` +
+        `(b) the loss against time t = nη from inside the corridor: GD's iterates lie on the flow's straight line; (c) from a wall: GD and the flow part near the start (the distance is in the companion figure).`,
+      build: mapFigure,
+    },
+    {
+      id: "corridors-visible-gap",
+      paperFigure: "Dherin & Rosca 2024 (GD = gradient flow in a corridor; our toy)",
+      title: "GD equals gradient flow inside a corridor",
+      size: "column",
+      caption: (c) =>
+        `Distance between GD's iterate n and the gradient flow at time nη, η ∈ {${c.hs.join(", ")}}: from inside the corridor (solid) it is rounding (≤ 1e-12; zeros drawn at 1e-17) as long as the iterates are in the corridor (until t ≈ 4, where they reach its end and the bowl), ` +
+        `from the two wall starts (dotted) it grows to 1e-2 and more.`,
+      build: gapFigure,
+    },
+  ] satisfies FigureSpec<VisibleConfig>[],
   claims,
 });

@@ -8,9 +8,10 @@
  * instead of ≈ 100, so the step sizes are ≈ 0.3–0.6 instead of ≈ 0.01.
  */
 import { registerExperiment } from "../../lab/registry";
-import type { Experiment, Tables } from "../../lab/types";
+import type { Experiment, FigureSpec, Tables } from "../../lab/types";
 import { edgeClaims } from "./claims";
 import { trainingFigure } from "./panels";
+import { netLabel } from "./problem";
 import { runGroups, summarize, type GroupConfig, type TrainingConfig } from "./runs";
 
 const group = (hidden: number[], activation: GroupConfig["activation"], n: number, lrs: number[]): GroupConfig => ({ label: "", n, hidden, activation, rule: "gd", beta: 0, lrs });
@@ -38,9 +39,25 @@ const FULL: TrainingConfig = {
   eigEvery: 20,
 };
 
-function figure(tables: Tables, c: TrainingConfig) {
-  const data = `${c.source === "mnist" ? "MNIST" : "CIFAR-10"} ${c.groups[0].n}`;
-  return trainingFigure(tables, c.groups, { title: `Full-batch GD at the edge of stability (${data}, ${c.loss}); dashed: 2/η` });
+const FIG1_PARTS = ["tanh", "relu", "tanh-deep"] as const;
+
+/** One figure per architecture, as the columns of the paper's Fig. 1. */
+function fig1(gi: number): FigureSpec<TrainingConfig> {
+  return {
+    id: `eos-gd-fig1-${FIG1_PARTS[gi]}`,
+    paperFigure: "Cohen et al. 2021, Fig. 1",
+    title: "Progressive sharpening, then the edge of stability",
+    size: "column",
+    caption: (c) => {
+      const g = c.groups[gi];
+      return (
+        `Full-batch GD on ${c.source === "mnist" ? "MNIST" : "CIFAR-10"} (${g.n} examples${c.source === "mnist" ? `, ${c.pool}×${c.pool} pooled` : ""}), ` +
+        `${netLabel({ hidden: g.hidden, activation: g.activation, initSeed: 0 })} MLP, ${c.loss === "half_sse" ? "squared loss" : c.loss}, η ∈ {${g.lrs.join(", ")}}, ` +
+        `sharpness every ${c.eigEvery} steps. (a) train loss; (b) sharpness, with 2/η dotted in each run's colour: it rises, reaches 2/η and hovers there while the loss keeps falling non-monotonically.`
+      );
+    },
+    build: (tables, c) => trainingFigure(tables, gi, c.groups[gi]),
+  };
 }
 
 function claims(tables: Tables, c: TrainingConfig) {
@@ -54,6 +71,6 @@ export const eosGd: Experiment<TrainingConfig> = registerExperiment<TrainingConf
   configs: { quick: QUICK, full: FULL },
   run: runGroups,
   runsTasks: true,
-  figure,
+  figures: FIG1_PARTS.map((_, gi) => fig1(gi)),
   claims,
 });

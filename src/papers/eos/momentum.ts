@@ -8,9 +8,10 @@
  * the thresholds are reached within a few hundred steps at η ≈ 0.2–0.6; much larger η diverges early.
  */
 import { registerExperiment } from "../../lab/registry";
-import type { Experiment, Tables } from "../../lab/types";
+import type { Experiment, FigureSpec, Tables } from "../../lab/types";
 import { edgeClaims } from "./claims";
 import { trainingFigure } from "./panels";
+import { netLabel } from "./problem";
 import { runGroups, summarize, type GroupConfig, type TrainingConfig } from "./runs";
 
 const heavyBall = (n: number, hidden: number[], lrs: number[]): GroupConfig => ({ label: "", n, hidden, activation: "tanh", rule: "heavy_ball", beta: 0.9, lrs });
@@ -32,11 +33,26 @@ const QUICK: TrainingConfig = {
 
 const FULL: TrainingConfig = { ...QUICK, steps: 400 };
 
-function figure(tables: Tables, c: TrainingConfig) {
-  return trainingFigure(tables, c.groups, {
-    title: `Momentum at the edge of stability (MNIST ${c.groups[0].n}); dashed: (2 + 2β)/η (heavy ball), (2 + 2β)/((1 + 2β)η) (Nesterov)`,
-    thresholdName: (g) => (g.rule === "heavy_ball" ? "(2 + 2β)/η" : "(2 + 2β)/((1 + 2β)η)"),
-  });
+const RULE_IDS = ["heavy-ball", "nesterov"] as const;
+
+/** One figure per update rule: loss above sharpness, the rule's threshold dotted. */
+function momentumFigure(gi: number): FigureSpec<TrainingConfig> {
+  return {
+    id: `eos-momentum-${RULE_IDS[gi]}`,
+    paperFigure: "Cohen et al. 2021, appendix (momentum), Fig. 1 layout",
+    title: gi === 0 ? "Heavy-ball momentum at its edge of stability" : "Nesterov momentum at its edge of stability",
+    size: "column",
+    caption: (c) => {
+      const g = c.groups[gi];
+      const th = g.rule === "heavy_ball" ? "(2 + 2β)/η" : "(2 + 2β)/((1 + 2β)η)";
+      return (
+        `Full-batch ${g.rule === "heavy_ball" ? "heavy-ball" : "Nesterov"} GD, β = ${g.beta}, η ∈ {${g.lrs.join(", ")}}, on MNIST (${g.n} examples, ${c.pool}×${c.pool} pooled), ` +
+        `${netLabel({ hidden: g.hidden, activation: g.activation, initSeed: 0 })} MLP, squared loss. (a) train loss; (b) sharpness with the rule's stability threshold ${th} dotted in each run's colour: ` +
+        `the sharpness rises to it and hovers there.`
+      );
+    },
+    build: (tables, c) => trainingFigure(tables, gi, c.groups[gi]),
+  };
 }
 
 function claims(tables: Tables, c: TrainingConfig) {
@@ -50,6 +66,6 @@ export const eosMomentum: Experiment<TrainingConfig> = registerExperiment<Traini
   configs: { quick: QUICK, full: FULL },
   run: runGroups,
   runsTasks: true,
-  figure,
+  figures: RULE_IDS.map((_, gi) => momentumFigure(gi)),
   claims,
 });

@@ -10,10 +10,10 @@
  * and each λ_max/threshold ratio: the measured growth rate per step), `landscape` (f on a grid).
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, contourPanel, curvesPanel, gridFromColumns, verticalLine, type Panel, type Series } from "../../plot/panels";
-import { sequentialColor, type Process } from "../../plot/style";
+import { composeFigure, contourPanel, curvesPanel, endLabel, gridFromColumns, verticalLine, type Panel, type Series } from "../../plot/panels";
+import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
-import type { Experiment, RunContext, Table, Tables } from "../../lab/types";
+import type { Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
 import type { UpdateRule } from "../../optim/rule";
 import { gd, momentum, stabilityThreshold } from "../../optim/gd";
 
@@ -39,8 +39,7 @@ export interface QuadraticConfig {
 export const METHODS = ["gd", "heavy_ball", "nesterov"] as const;
 export type Method = (typeof METHODS)[number];
 
-const METHOD_PROCESS: Record<Method, Process> = { gd: "discrete", heavy_ball: "stable", nesterov: "central" };
-const METHOD_NAME: Record<Method, string> = { gd: "GD: 2/η", heavy_ball: "heavy ball: (2 + 2β)/η", nesterov: "Nesterov: (2 + 2β)/((1 + 2β)η)" };
+const METHOD_NAME: Record<Method, string> = { gd: "GD, 2/η", heavy_ball: "heavy ball, (2 + 2β)/η", nesterov: "Nesterov, (2 + 2β)/((1 + 2β)η)" };
 
 /** A = Q diag(λ) Qᵀ with Q the rotation by `angle`; returns A's rows and the eigenvectors. */
 export function quadratic(lambdas: number[], angle: number): { A: number[][]; q: number[][] } {
@@ -146,45 +145,65 @@ function rows(t: Table, key: string, value: number): Table {
   return Object.fromEntries(Object.entries(t).map(([k, col]) => [k, keep.map((i) => col[i])]));
 }
 
-function figure(tables: Tables, c: QuadraticConfig) {
-  const { trajectory, sweep, landscape } = tables;
-  const color = (i: number): string => sequentialColor(i, c.shownEtaLambda.length + 1);
-  const label = (el: number): string => `ηλ_max = ${el}`;
+const label = (el: number): string => `ηλmax = ${el}`;
+
+/** Sec. 2: the iterates on the landscape, the top component flipping sign, and |eᵢ| against (1 − ηλᵢ)ᵗ. */
+function dynamicsFigure(tables: Tables, c: QuadraticConfig) {
+  const { trajectory, landscape } = tables;
+  const color = (i: number): string => sweepColor(i, c.shownEtaLambda.length);
   const panels: Panel[] = [];
   if (landscape) {
-    panels.push(
-      contourPanel({
-        title: "(a) GD iterates on ½ xᵀAx",
+    panels.push({
+      ...contourPanel({
+        title: "(a) iterates on ½xᵀAx",
         ...gridFromColumns(landscape.x1, landscape.x2, landscape.loss),
         trajectories: c.shownEtaLambda.map((el, i) => {
           const run = rows(trajectory, "eta_lambda", el);
-          return { name: label(el), x: run.x1, y: run.x2, color: color(i), group: label(el) };
+          return { name: label(el), x: run.x1, y: run.x2, color: color(i), width: 1 };
         }),
       }),
-    );
+      legend: "none",
+    });
   }
   const signed: Series[] = [];
   const errors: Series[] = [];
+  const ends: NonNullable<Panel["annotations"]> = [];
   c.shownEtaLambda.forEach((el, i) => {
     const run = rows(trajectory, "eta_lambda", el);
-    signed.push({ name: label(el), x: run.step, y: run.e1, color: color(i), group: label(el), mode: "lines+markers" });
-    errors.push({ name: label(el), x: run.step, y: run.e1.map(Math.abs), color: color(i), group: label(el) });
-    errors.push({ name: `${label(el)}, |e₂|`, x: run.step, y: run.e2.map(Math.abs), color: color(i), dash: "dash", group: label(el), showlegend: false });
-    errors.push({ name: "prediction |1 − ηλᵢ|ᵗ |eᵢ(0)|", x: run.step, y: run.pred1.map(Math.abs), process: "prediction", group: "prediction" });
-    errors.push({ name: "prediction |1 − ηλᵢ|ᵗ |eᵢ(0)|", x: run.step, y: run.pred2.map(Math.abs), process: "prediction", group: "prediction" });
+    signed.push({ name: label(el), x: run.step, y: run.e1, color: color(i), mode: "lines+markers", width: 1 });
+    // Measured components as markers over the thin dashed predictions (1 − ηλᵢ)ᵗ eᵢ(0).
+    for (const [k, key, pred] of [[1, "e1", "pred1"], [2, "e2", "pred2"]] as const) {
+      errors.push({ name: label(el), x: run.step, y: run[key].map(Math.abs), color: color(i), mode: "markers", showlegend: false });
+      const p: Series = { name: "prediction", x: run.step, y: run[pred].map(Math.abs), process: "prediction", showlegend: i === 0 && k === 1 };
+      errors.push(p);
+      // Direct labels (annotation y on a log axis is log10 y).
+      ends.push(endLabel({ name: k === 1 ? "q₁" : "q₂", x: p.x, y: p.y.map(Math.log10), color: color(i) }, { xanchor: "left", xshift: 4, yshift: -7 }));
+    }
   });
-  panels.push(curvesPanel({ title: "(b) component along the top eigenvector q₁", yTitle: "e₁ = q₁ᵀx", series: signed }));
-  panels.push(curvesPanel({ title: "(c) |eᵢ| per eigendirection (solid q₁, dashed q₂)", yTitle: "|eᵢ|", logY: true, series: errors }));
-  if (sweep) {
-    const series: Series[] = METHODS.map((method, m) => {
-      const s = rows(sweep, "method", m);
-      return { name: METHOD_NAME[method], x: s.ratio, y: s.growth, process: METHOD_PROCESS[method], mode: "lines+markers" };
-    });
-    const p = curvesPanel({ title: `(d) growth per step vs λ_max ÷ threshold (β = ${c.beta})`, xTitle: "λ_max ÷ threshold", yTitle: "growth rate ρ", series });
-    p.shapes = [verticalLine(1)];
-    panels.push(p);
-  }
-  return composeFigure(panels, { cols: 4, title: `The stability threshold on a quadratic: λ = (${c.lambdas.join(", ")}), 2/η = λ_max at ηλ_max = 2` });
+  panels.push({ ...curvesPanel({ title: "(b) component along q₁", yTitle: "e₁ = q₁ᵀx", series: signed }), legend: "top left" });
+  const c3 = curvesPanel({ title: "(c) |eᵢ| along q₁ and q₂", yTitle: "|eᵢ|", logY: true, series: errors });
+  // Room for the direct labels right of the last step.
+  c3.xaxis = { ...c3.xaxis, range: [-0.5, c.steps * 1.12] };
+  panels.push({ ...c3, legend: "bottom left", annotations: ends });
+  return composeFigure(panels, { size: "text", cols: panels.length });
+}
+
+const METHOD_ROLE: Record<Method, Partial<Series>> = {
+  gd: { process: "optimizer" },
+  heavy_ball: { process: "optimizer", color: OKABE_ITO.skyBlue, dash: "dash" },
+  nesterov: { process: "optimizer", color: GREY.dark, dash: "dashdot" },
+};
+
+/** The threshold sweep: growth per step against λmax ÷ threshold, for GD and both momentum rules. */
+function thresholdFigure(tables: Tables) {
+  const { sweep } = tables;
+  const series: Series[] = METHODS.map((method, m) => {
+    const s = rows(sweep, "method", m);
+    return { name: METHOD_NAME[method], x: s.ratio, y: s.growth, mode: "lines", width: 1.5, ...METHOD_ROLE[method] };
+  });
+  const p = curvesPanel({ xTitle: "λmax ÷ threshold", yTitle: "growth per step ρ", series });
+  p.shapes = [verticalLine(1)];
+  return composeFigure([{ ...p, legend: "top left" }], { size: "column", heightIn: 2.4 });
 }
 
 function claims(tables: Tables, c: QuadraticConfig) {
@@ -220,6 +239,28 @@ export const eosQuadratic: Experiment<QuadraticConfig> = registerExperiment<Quad
     full: { lambdas: [2, 0.5], angle: Math.PI / 6, x0: [0.3, 1], steps: 16, shownEtaLambda: [1.8, 2.1], beta: 0.9, sweepRatios: ratios(40), sweepSteps: 2000, grid: 81 },
   },
   run,
-  figure,
+  figures: [
+    {
+      id: "eos-quadratic-sec2",
+      paperFigure: "Cohen et al. 2021, Sec. 2 (quadratic model)",
+      title: "GD on a quadratic: stable iff λmax < 2/η",
+      size: "text",
+      caption: (c) =>
+        `GD on ½xᵀAx, A with eigenvalues λ = (${c.lambdas.join(", ")}) and top eigenvector at ${((c.angle * 180) / Math.PI).toFixed(0)}°, from x₀ = (${c.x0.join(", ")}), ` +
+        `at ηλmax = ${c.shownEtaLambda.join(" and ")} (2/η just above and just below λmax). (a) iterates on the contours; (b) the component along the top eigenvector flips sign each step, ` +
+        `shrinking below the edge and growing above it; (c) measured |eᵢ| (dots) on the predictions |1 − ηλᵢ|ᵗ|eᵢ(0)| (dashed), for both eigenvectors.`,
+      build: dynamicsFigure,
+    },
+    {
+      id: "eos-quadratic-momentum",
+      paperFigure: "Cohen et al. 2021, appendix (momentum thresholds)",
+      title: "Stability thresholds of GD, heavy ball and Nesterov",
+      size: "column",
+      caption: (c) =>
+        `Growth rate per step of the iterates on the same quadratic (second half of ${c.sweepSteps} steps) against λmax ÷ threshold, for ${c.sweepRatios.length} step sizes per rule, β = ${c.beta}. ` +
+        `Each rule diverges (ρ > 1) exactly when λmax passes its own threshold: 2/η (GD), (2 + 2β)/η (heavy ball), (2 + 2β)/((1 + 2β)η) (Nesterov).`,
+      build: thresholdFigure,
+    },
+  ] satisfies FigureSpec<QuadraticConfig>[],
   claims,
 });

@@ -38,10 +38,14 @@ export interface TrainingConfig {
   pool: DataConfig["pool"];
   dataSeed: number;
   initSeed: number;
+  /** See DataConfig.labelNoise (absent: clean labels). */
+  labelNoise?: number;
   loss: LossName;
   groups: GroupConfig[];
   steps: number;
   eigEvery: number;
+  /** Finer sharpness measurements near the threshold (see TrainOptions.fine); absent: every eigEvery steps only. */
+  fine?: { from: number; every: number };
   /** Eigensolver tolerance (relative residual). */
   eigTol: number;
   /** The band [lo, hi]·θ that the sharpness should stay in after first reaching θ… */
@@ -69,7 +73,7 @@ export function threshold(g: Pick<GroupConfig, "rule" | "beta">, lr: number): nu
 
 export function problemOf(c: TrainingConfig, g: GroupConfig): ProblemConfig {
   return {
-    data: { source: c.source, n: g.n, pool: c.pool, seed: c.dataSeed },
+    data: { source: c.source, n: g.n, pool: c.pool, seed: c.dataSeed, ...(c.labelNoise ? { labelNoise: c.labelNoise } : {}) },
     net: { hidden: g.hidden, activation: g.activation, initSeed: c.initSeed },
     loss: c.loss,
   };
@@ -105,16 +109,17 @@ export const trainingGroupTask = defineTask<GroupTaskConfig, TrainingTables>("eo
   try {
     const traces = await trainRuns(
       problem.D,
-      g.lrs.map((lr) => ({ label: `${groupLabel(g)}, η = ${lr}`, rule: makeRule(g.rule, lr, g.beta), w0: problem.w0 })),
+      g.lrs.map((lr) => ({ label: `${groupLabel(g)}, η = ${lr}`, rule: makeRule(g.rule, lr, g.beta), w0: problem.w0, threshold: threshold(g, lr) })),
       {
         steps: c.steps,
         eigEvery: c.eigEvery,
+        ...(c.fine ? { fine: c.fine } : {}),
         sharpness: { tol: c.eigTol },
         afterStep: async (t, partial) => {
           done += g.lrs.length;
           const last = partial[partial.length - 1];
           const s = last.sharpness.length > 0 ? last.sharpness[last.sharpness.length - 1].toFixed(2) : "–";
-          bar.update(done, `loss ${last.loss[t].toExponential(2)}, S ${s}`);
+          bar.update(done, `${groupLabel(g)}: loss ${last.loss[t].toExponential(2)}, S ${s}`);
           // Yield every step so that notebook output (progress lines) is sent while we compute.
           await ctx.live({});
         },

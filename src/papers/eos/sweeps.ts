@@ -11,9 +11,9 @@
  */
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, lossPanel, type Series } from "../../plot/panels";
-import { sequentialColor } from "../../plot/style";
+import { GREY, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
-import type { Claim, Experiment, Tables } from "../../lab/types";
+import type { Claim, Experiment, FigureSpec, Tables } from "../../lab/types";
 import { sharpnessAtLoss } from "./metrics";
 import { rowsWhere, runGroups, summarize, type GroupConfig, type TrainingConfig } from "./runs";
 
@@ -48,6 +48,7 @@ const SIZE_QUICK: SweepConfig = {
   groups: sizeGroups([250, 500, 1000], 32, 0.4),
   steps: 300,
   eigEvery: 10,
+  fine: { from: 0.8, every: 2 },
   fitLoss: 0.12,
   trendClaim: true,
 };
@@ -59,6 +60,7 @@ const DEPTH_QUICK: SweepConfig = {
   groups: depthGroups([1, 2, 3, 4], 250, 32, 0.3),
   steps: 300,
   eigEvery: 10,
+  fine: { from: 0.8, every: 2 },
   fitLoss: 0.12,
   trendClaim: false,
 };
@@ -73,42 +75,93 @@ function sharpeningAtFit(tables: Tables, c: SweepConfig): number[] {
   });
 }
 
-function figure(tables: Tables, c: SweepConfig) {
+const factorOf = (c: SweepConfig, g: GroupConfig): number => (c.factor === "examples" ? g.n : g.hidden.length);
+const factorTitle = (c: SweepConfig): string => (c.factor === "examples" ? "training examples n" : "hidden layers");
+
+/** Sharpness (with the one 2/η) and train loss of every setting, coloured along the sweep. */
+function curvesFigure(tables: Tables, c: SweepConfig) {
   const eta = c.groups[0].lrs[0];
-  const color = (i: number): string => sequentialColor(i, c.groups.length);
   const sharp: Series[] = [];
   const loss: Series[] = [];
   c.groups.forEach((g, gi) => {
+    const color = sweepColor(gi, c.groups.length);
     const s = rowsWhere(tables.sharpness, { group: gi });
     const l = rowsWhere(tables.loss, { group: gi });
-    if (s.step.length > 0) sharp.push({ name: g.label, x: s.step, y: s.sharpness, color: color(gi), group: g.label });
-    if (l.step.length > 0) loss.push({ name: g.label, x: l.step, y: l.loss, color: color(gi), group: g.label, width: 1 });
+    if (s.step.length > 0) sharp.push({ name: g.label, x: s.step, y: s.sharpness, color, width: 1.25 });
+    if (l.step.length > 0) loss.push({ name: g.label, x: l.step, y: l.loss, color, width: 1 });
   });
-  const runs = summarize(tables, c);
-  const factorOf = (g: GroupConfig): number => (c.factor === "examples" ? g.n : g.hidden.length);
-  const x = runs.map((r) => factorOf(c.groups[r.group]));
-  const xTitle = c.factor === "examples" ? "training examples n" : "hidden layers";
   const steps = Math.max(1, ...(tables.loss.step.length > 0 ? tables.loss.step : [1]));
-  const panels = [
-    curvesPanel({ title: "(a) sharpness", xTitle: "step", yTitle: "sharpness", series: sharp, thresholds: [{ x: [0, steps], y: 2 / eta, name: "2/η" }] }),
-    lossPanel({ title: "(b) train loss", xTitle: "step", series: loss }),
-    curvesPanel({
-      title: `(c) sharpening at equal loss L* = ${c.fitLoss}`,
-      xTitle,
-      yTitle: "S(L*) ÷ S₀",
-      logX: c.factor === "examples",
-      series: [{ name: "S(L*) ÷ S₀", x: c.groups.map(factorOf), y: sharpeningAtFit(tables, c), process: "discrete", mode: "lines+markers" }],
-    }),
-    curvesPanel({
-      title: "(d) first step with S ≥ 2/η",
-      xTitle,
-      yTitle: "step",
-      logX: c.factor === "examples",
-      series: [{ name: "crossing step", x, y: runs.map((r) => r.crossStep), process: "central", mode: "lines+markers" }],
-    }),
+  return composeFigure(
+    [
+      { ...curvesPanel({ title: "(a) sharpness", xTitle: "step", yTitle: "sharpness λmax", series: sharp, thresholds: [{ x: [0, steps], y: 2 / eta, name: "2/η" }] }), legend: "top left" },
+      { ...lossPanel({ title: "(b) train loss", xTitle: "step", series: loss }), legend: "none" },
+    ],
+    { size: "column", cols: 1, heightIn: 3.6 },
+  );
+}
+
+/** Per setting: progressive sharpening at equal loss, and the first step with S ≥ 2/η. */
+function summaryFigure(tables: Tables, c: SweepConfig) {
+  const runs = summarize(tables, c);
+  const xs = c.groups.map((g) => factorOf(c, g));
+  const logX = c.factor === "examples";
+  const s0 = c.groups.map((_, gi) => rowsWhere(tables.sharpness, { group: gi }).sharpness[0] ?? NaN);
+  const atFit = sharpeningAtFit(tables, c).map((r, i) => r * s0[i]);
+  const eta = c.groups[0].lrs[0];
+  const marker = { mode: "lines+markers" as const, width: 1.25 };
+  const first =
+    c.factor === "examples"
+      ? curvesPanel({ title: "(a) sharpening at equal loss", xTitle: factorTitle(c), yTitle: "S(L*) ÷ S₀", logX, series: [{ name: "S(L*) ÷ S₀", x: xs, y: sharpeningAtFit(tables, c), process: "optimizer", ...marker, unlabeled: true }] })
+      : curvesPanel({
+          title: "(a) sharpness at start and at L*",
+          xTitle: factorTitle(c),
+          yTitle: "sharpness λmax",
+          series: [
+            { name: "at L = L*", x: xs, y: atFit, process: "optimizer", ...marker },
+            { name: "at step 0", x: xs, y: s0, color: GREY.mid, ...marker, dash: "dash" },
+          ],
+          thresholds: [{ x: [Math.min(...xs), Math.max(...xs)], y: 2 / eta, name: "2/η" }],
+        });
+  const cross = curvesPanel({
+    title: "(b) first step with S ≥ 2/η",
+    xTitle: factorTitle(c),
+    yTitle: "step",
+    logX,
+    series: [{ name: "crossing step", x: runs.map((r) => factorOf(c, c.groups[r.group])), y: runs.map((r) => r.crossStep), process: "optimizer", ...marker, unlabeled: true }],
+  });
+  if (logX) for (const p of [first, cross]) p.xaxis = { ...p.xaxis, tickvals: xs, ticktext: xs.map(String), dtick: undefined };
+  else for (const p of [first, cross]) p.xaxis = { ...p.xaxis, tickvals: xs };
+  return composeFigure([{ ...first, legend: c.factor === "examples" ? "none" : "bottom left" }, { ...cross, legend: "none" }], { size: "column", cols: 1, heightIn: 3.6 });
+}
+
+function sweepFigures(kind: "size" | "depth"): FigureSpec<SweepConfig>[] {
+  const paperFigure = kind === "size" ? "Cohen et al. 2021, appendix (data set size)" : "Cohen et al. 2021, appendix (depth)";
+  const setting = (c: SweepConfig): string =>
+    `Full-batch GD at η = ${c.groups[0].lrs[0]} on MNIST (${c.groups[0].n === c.groups[c.groups.length - 1].n ? `${c.groups[0].n} examples` : `${c.groups.map((g) => g.n).join(", ")} examples`}, ${c.pool}×${c.pool} pooled), ` +
+    `tanh MLPs of width ${c.groups[0].hidden[0]}${kind === "size" ? ` and depth ${c.groups[0].hidden.length}` : `, ${c.groups.map((g) => g.hidden.length).join(", ")} hidden layers`}, squared loss, ${c.steps} steps; ` +
+    `sharpness every ${c.eigEvery} steps${c.fine ? `, every ${c.fine.every} steps once it is within ${Math.round((1 - c.fine.from) * 100)}% of 2/η until it reaches it` : ""}.`;
+  return [
+    {
+      id: `eos-sweep-${kind}-curves`,
+      paperFigure,
+      title: kind === "size" ? "Every data set size reaches the edge of stability" : "Every depth reaches the edge of stability",
+      size: "column",
+      caption: (c) => `${setting(c)} (a) sharpness, 2/η dotted: each setting rises to 2/η and hovers there; (b) train loss.`,
+      build: curvesFigure,
+    },
+    {
+      id: `eos-sweep-${kind}-summary`,
+      paperFigure,
+      title: kind === "size" ? "More examples, more progressive sharpening" : "Sharpening and the crossing step against depth",
+      size: "column",
+      caption: (c) =>
+        `${setting(c)} ` +
+        (kind === "size"
+          ? `(a) progressive sharpening at equal progress, S(L*) ÷ S₀ with S(L*) the sharpness when the loss first reaches L* = ${c.fitLoss}: it grows with n; (b) the first step with S ≥ 2/η: larger data sets take longer.`
+          : `(a) the sharpness at initialization and when the loss first reaches L* = ${c.fitLoss}: one hidden layer starts close to 2/η and has little room to sharpen, deeper nets start lower and sharpen from there (so the ratio S(L*) ÷ S₀, which the size sweep uses, is not a monotone function of depth and is not claimed); (b) the first step with S ≥ 2/η.`),
+      build: summaryFigure,
+    },
   ];
-  const what = c.factor === "examples" ? `data set size (tanh ${c.groups[0].hidden.join("-")})` : `depth (tanh, width ${c.groups[0].hidden[0]}, MNIST ${c.groups[0].n})`;
-  return composeFigure(panels, { cols: 4, title: `Sweep over ${what}: GD at η = ${eta}` });
 }
 
 /** Adjacent pairs (in sweep order) where `values` does not increase; NaN entries count too. */
@@ -146,12 +199,13 @@ function claims(tables: Tables, c: SweepConfig): Claim[] {
   return out;
 }
 
-const common = { run: runGroups, runsTasks: true, figure, claims };
+const common = { run: runGroups, runsTasks: true, claims };
 
 export const eosSweepSize: Experiment<SweepConfig> = registerExperiment<SweepConfig>({
   id: "eos-sweep-size",
   title: "Data set size sweep: progressive sharpening grows with the number of examples",
   paper: "Cohen et al. 2021, appendix (data set size)",
+  figures: sweepFigures("size"),
   configs: { quick: SIZE_QUICK, full: SIZE_FULL },
   ...common,
 });
@@ -160,6 +214,7 @@ export const eosSweepDepth: Experiment<SweepConfig> = registerExperiment<SweepCo
   id: "eos-sweep-depth",
   title: "Depth sweep: the edge of stability at every depth (1–4 hidden layers)",
   paper: "Cohen et al. 2021, appendix (depth)",
+  figures: sweepFigures("depth"),
   configs: { quick: DEPTH_QUICK, full: DEPTH_FULL },
   ...common,
 });

@@ -14,6 +14,8 @@ export interface RunSpec {
   label: string;
   rule: UpdateRule;
   w0: Vec;
+  /** The run's stability threshold (2/η for GD), for `TrainOptions.fine`. */
+  threshold?: number;
 }
 
 export interface TrainOptions {
@@ -21,6 +23,12 @@ export interface TrainOptions {
   /** Steps between sharpness measurements (0: never). */
   eigEvery: number;
   sharpness?: SharpnessOptions;
+  /**
+   * Finer measurements near the edge: once a run's last measured sharpness is ≥ from·threshold and until it
+   * first reaches its threshold, measure every `every` steps (so the crossing step is known to `every` steps,
+   * not to `eigEvery`). Runs without a threshold ignore it.
+   */
+  fine?: { from: number; every: number };
   /**
    * One `gradMany` call for all runs per step instead of one call per run. On the wasm backend the single calls
    * are faster (an ensemble of 3 costs 4–7× one member on these MLPs), so the default is false.
@@ -70,6 +78,14 @@ export async function trainRuns(D: Derivatives, runs: RunSpec[], opts: TrainOpti
   const states: OptState[] = runs.map((r) => r.rule.init(D.dim));
   const trackers = runs.map((_, i) => new SharpnessTracker(D, { seed: i, ...opts.sharpness }));
   const traces: RunTrace[] = runs.map((r) => ({ loss: [], eigSteps: [], sharpness: [], w: r.w0, matvecs: 0 }));
+  if (opts.fine && !(Number.isInteger(opts.fine.every) && opts.fine.every >= 1 && opts.fine.from > 0)) throw new Error(`fine must have a positive integer every and a positive from, got ${JSON.stringify(opts.fine)}`);
+  /** Whether run i is in its fine window: close to its threshold and not yet across it. */
+  const nearEdge = (i: number): boolean => {
+    const th = runs[i].threshold;
+    const s = traces[i].sharpness;
+    if (!opts.fine || th === undefined || s.length === 0) return false;
+    return s[s.length - 1] >= opts.fine.from * th && !s.some((v) => v >= th);
+  };
   const gradients = (): { losses: ArrayLike<number>; grads: Vec[] } => {
     if (opts.batched) return D.gradMany(ws);
     const each = ws.map((w) => D.lossAndGrad(w));
@@ -77,8 +93,9 @@ export async function trainRuns(D: Derivatives, runs: RunSpec[], opts: TrainOpti
   };
   for (let t = 0; t <= opts.steps; t++) {
     const { losses, grads } = gradients();
-    const measureNow = opts.eigEvery > 0 && (t % opts.eigEvery === 0 || t === opts.steps);
+    const regular = opts.eigEvery > 0 && (t % opts.eigEvery === 0 || t === opts.steps);
     runs.forEach((run, i) => {
+      const measureNow = regular || (opts.eigEvery > 0 && opts.fine !== undefined && t % opts.fine.every === 0 && nearEdge(i));
       checkFinite("loss", losses[i], run.label, t);
       traces[i].loss.push(losses[i]);
       opts.observe?.(t, i, ws[i], losses[i]);

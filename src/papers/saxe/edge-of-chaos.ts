@@ -70,7 +70,7 @@ function figure(tables: Tables, c: EdgeOfChaosConfig) {
   const shown = c.shownGains.filter((g) => where(spectra, { gain: g }).sigma.length > 0);
   panels.push(
     curvesPanel({
-      title: `(a) spectrum of J, N = ${c.n}, D = ${c.depth}`,
+      title: "(a) spectrum of J",
       xTitle: "log₁₀ σ (leftmost bin: everything below)",
       yTitle: "density",
       series: shown.map((g, i) => {
@@ -112,7 +112,7 @@ function figure(tables: Tables, c: EdgeOfChaosConfig) {
       }),
     );
   }
-  return composeFigure(panels, { cols: 2, title: `Saxe et al. 2014, Fig. 7: end-to-end Jacobian of a ${c.depth}-layer tanh net with orthogonal weights` });
+  return composeFigure(panels, { size: "text", cols: 2, heightIn: 4.6 });
 }
 
 function claims(tables: Tables, c: EdgeOfChaosConfig) {
@@ -140,6 +140,6 @@ export const saxeEdgeOfChaos: Experiment<EdgeOfChaosConfig> = registerExperiment
     full: { n: 200, depth: 64, gains: [0.8, 0.9, 0.95, 1, 1.02, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 2], shownGains: [0.9, 1, 1.05, 1.1, 1.3, 2], realizations: 2, seed: 3, inputStd: 1, histMin: -12, histMax: 4, bins: 48 },
   },
   run,
-  figure,
+  figures: [{ id: "saxe-edge-of-chaos-fig7", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 7", title: "End-to-end Jacobian of deep tanh networks with orthogonal weights across the gain g", caption: (c) => `The end-to-end input–output Jacobian J of a ${c.depth}-layer tanh network of width ${c.n} with random orthogonal weights scaled by the gain g. (a) Its singular-value spectrum at several gains; (b) the distance from isometry, mean |ln σ|, which is smallest near the critical gain g ≈ 1 (the edge of chaos); (c) the typical and largest singular values; (d) the activity through the layers.`, size: "text", build: figure }],
   claims,
 });

@@ -6,7 +6,7 @@
 import { treeModes } from "../../data/hierarchical";
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, type Panel, type Series } from "../../plot/panels";
-import { sequentialColor } from "../../plot/style";
+import { GREY, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, RunContext, Tables } from "../../lab/types";
 import { halfLearningTime, modeStrength } from "./analytic";
@@ -89,10 +89,10 @@ function figure(tables: Tables, c: ModeLearningConfig) {
   const { strengths, spectrum, half_times: half } = tables;
   const panels: Panel[] = [];
   const shown = c.shownModes.filter((m) => where(strengths, { mode: m }).step.length > 0);
-  const color = (i: number): string => sequentialColor(i, shown.length + 1);
+  const color = (i: number): string => sweepColor(i, shown.length);
   const series: Series[] = [];
   const styles = [
-    { source: SOURCE.closedForm, label: "closed form", dash: "dot" as const, width: 2 },
+    { source: SOURCE.closedForm, label: "closed form", dash: "dot" as const, width: 1 },
     { source: SOURCE.linear, label: "linear net (GD, tfjs)", dash: "solid" as const, width: 1.5 },
     { source: SOURCE.tanh, label: "tanh net (GD, tfjs)", dash: "dash" as const, width: 1.5 },
   ];
@@ -103,35 +103,41 @@ function figure(tables: Tables, c: ModeLearningConfig) {
       series.push({ name: st.label, x: rows.step, y: rows.u, color: color(i), dash: st.dash, width: st.width, group: st.label, showlegend: i === 0 });
     }
   });
-  panels.push(curvesPanel({ title: `(a) mode strengths (colours: modes ${shown.join(", ")})`, xTitle: "t (iterations)", yTitle: "mode strength uᵅᵀ Σ̂³¹ vᵅ", series }));
+  panels.push({ ...curvesPanel({ title: "(a) mode strengths", xTitle: "t (iterations)", yTitle: "mode strength", series }), legend: "bottom right" });
   if (spectrum) {
     panels.push(
-      curvesPanel({
-        title: `(b) singular values of Σ³¹ (tree, L = ${c.levels}, p = ${c.flip}, F = ${c.features})`,
-        xTitle: "mode",
-        yTitle: "s_α",
+      {
+        ...curvesPanel({
+        title: "(b) singular values of Σ³¹",
+        xTitle: "mode α",
+        yTitle: "sα",
         series: [
           { name: "sampled data", x: spectrum.mode, y: spectrum.s, mode: "markers", process: "discrete" },
-          { name: "√(F λ_level), tree closed form", x: spectrum.mode, y: spectrum.expected, process: "prediction", mode: "lines" },
+          { name: "tree closed form", x: spectrum.mode, y: spectrum.expected, process: "prediction", mode: "lines" },
         ],
       }),
+        legend: "top right",
+      },
     );
   }
   if (half) {
     panels.push(
-      curvesPanel({
-        title: "(c) half-learning time against 1/s",
-        xTitle: "1/s_α",
+      {
+        ...curvesPanel({
+        title: "(c) half-learning time",
+        xTitle: "1/sα",
         yTitle: "t½ (iterations)",
         series: [
-          { name: "closed form (τ/2s) ln(s/u₀ − 1)", x: half.s.map((v) => 1 / v), y: half.closed_form, process: "prediction" },
-          { name: "linear net", x: half.s.map((v) => 1 / v), y: half.linear, mode: "markers", process: "discrete" },
-          { name: "tanh net", x: half.s.map((v) => 1 / v), y: half.tanh, mode: "markers", color: "#d9730d" },
+          { name: "closed form", x: half.s.map((v) => 1 / v), y: half.closed_form, process: "prediction" },
+          { name: "linear net", x: half.s.map((v) => 1 / v), y: half.linear, mode: "markers", process: "optimizer" },
+          { name: "tanh net", x: half.s.map((v) => 1 / v), y: half.tanh, mode: "markers", color: GREY.dark },
         ],
       }),
+        legend: "top left",
+      },
     );
   }
-  return composeFigure(panels, { cols: 3, title: `Saxe et al. 2014, Fig. 3: mode-by-mode learning, λ = ${c.lr}, u₀ = ${c.u0.toExponential(0)}, N₂ = ${c.hidden}` });
+  return composeFigure(panels, { size: "text", cols: panels.length });
 }
 
 export function relativeDelays(simulated: number[], analytic: number[]): number[] {
@@ -170,6 +176,6 @@ export const saxeModeLearning: Experiment<ModeLearningConfig> = registerExperime
     full: { ...TREE_TASK, seed: 100, shownModes: [1, 2, 3, 5, 12, 18, 31], strongModes: 5 },
   },
   run,
-  figure,
+  figures: [{ id: "saxe-mode-learning-fig3", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 3 (left)", title: "Mode-by-mode learning of hierarchical data: closed form vs linear and tanh nets", caption: (c) => `Hierarchical data from a ${c.levels}-level binary tree (flip probability ${c.flip}, ${c.features} features), two-layer nets with N₂ = ${c.hidden} hidden units, GD at λ = ${c.lr} from u₀ = ${c.u0.toExponential(0)}. (a) Strengths of modes ${c.shownModes.join(", ")} (light to dark: strong to weak): closed form (dotted), linear net (solid), tanh net (dashed); each mode is learned in a sigmoidal step at a time ∝ 1/sα. (b) The singular values of the sampled Σ³¹ and of the tree closed form. (c) The half-learning time against 1/sα: linear and tanh nets against the closed form (τ/2s)ln(s/u₀ − 1).`, size: "text", build: figure }],
   claims,
 });

@@ -6,9 +6,10 @@
  */
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
-import { PROCESS_STYLE, THRESHOLD_STYLE, axisStyle, sequentialColor } from "../../plot/style";
+import { axisStyle } from "../../plot/style";
+import { GREY, ROLE } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
-import type { Experiment, RunContext, Table, Tables } from "../../lab/types";
+import type { Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
 import { modeStrength } from "./analytic";
 import { gdModePaths, modeOdePath } from "./phase-portrait-model";
 import { emptyTable, linspace, pushRow, where } from "../../lab/tables";
@@ -95,66 +96,68 @@ function arrowTrace(field: Table, spacing: number): { x: (number | null)[]; y: (
   return { x, y };
 }
 
-function figure(tables: Tables, c: PhasePortraitConfig) {
+const FLOW = ROLE.gradientFlow;
+
+/** Fig. 2: the vector field, the hyperbola of fixed points, ODE paths from marked starts and two GD paths. */
+function portraitFigure(tables: Tables, c: PhasePortraitConfig) {
   const { field, hyperbola, ode, gd } = tables;
-  const panels: Panel[] = [];
-  const color = (p: number): string => sequentialColor(p, c.starts.length + 1);
-  if (field) {
-    const arrows = arrowTrace(field, (2 * c.range) / (c.grid - 1));
-    const traces: Panel["traces"] = [
-      { type: "scatter", mode: "lines", x: arrows.x, y: arrows.y, line: { color: "#9aa5b1", width: 1 }, name: "field τ(ȧ, ḃ)", hoverinfo: "skip" },
-    ];
-    for (const sign of [1, -1]) {
-      const h = where(hyperbola, { branch: sign });
-      traces.push({ type: "scatter", mode: "lines", x: h.a, y: h.b, name: "ab = s (fixed points)", legendgroup: "hyperbola", showlegend: sign === 1, line: { color: THRESHOLD_STYLE.color, dash: "dash", width: 1.5 } });
-    }
-    c.starts.forEach((_, p) => {
-      const path = where(ode, { path: p });
-      traces.push({ type: "scatter", mode: "lines", x: path.a, y: path.b, name: "mode ODE (RK4)", legendgroup: "ode", showlegend: p === 0, line: { color: color(p), width: 2 } });
-    });
-    if (gd) {
-      c.gdStarts.forEach((_, p) => {
-        const path = where(gd, { path: p });
-        traces.push({ type: "scatter", mode: "markers", x: path.a, y: path.b, name: `GD, λ = ${c.gdLr} (tfjs)`, legendgroup: "gd", showlegend: p === 0, marker: { color: PROCESS_STYLE.discrete.color, size: 3 } });
-      });
-    }
-    panels.push({
-      title: `(a) one mode in the (a, b) plane, s = ${c.s}`,
-      traces,
-      xaxis: { ...axisStyle({ title: "a (first-layer strength)" }), range: [-c.range, c.range] },
-      yaxis: { ...axisStyle({ title: "b (second-layer strength)" }), range: [-c.range, c.range], scaleanchor: "x" },
+  const arrows = arrowTrace(field, (2 * c.range) / (c.grid - 1));
+  const traces: Panel["traces"] = [
+    { type: "scatter", mode: "lines", x: arrows.x, y: arrows.y, line: { color: GREY.light, width: 1 }, name: "field", hoverinfo: "skip", showlegend: false, meta: { role: "context", unlabeled: true } },
+  ];
+  for (const sign of [1, -1]) {
+    const h = where(hyperbola, { branch: sign });
+    traces.push({ type: "scatter", mode: "lines", x: h.a, y: h.b, name: "ab = s", showlegend: sign === 1, line: { color: GREY.dark, dash: "dash", width: 1.25 }, meta: { role: "threshold" } });
+  }
+  c.starts.forEach((_, p) => {
+    const path = where(ode, { path: p });
+    traces.push({ type: "scatter", mode: "lines", x: path.a, y: path.b, name: "gradient flow", showlegend: p === 0, line: { color: FLOW.color, width: 1.5 } });
+  });
+  traces.push({ type: "scatter", mode: "markers", x: c.starts.map((st) => st[0]), y: c.starts.map((st) => st[1]), name: "start", marker: { color: FLOW.color, size: 6, line: { color: "#000000", width: 1 } } });
+  if (gd) {
+    c.gdStarts.forEach((_, p) => {
+      const path = where(gd, { path: p });
+      traces.push({ type: "scatter", mode: "markers", x: path.a, y: path.b, name: `GD, λ = ${c.gdLr}`, showlegend: p === 0, marker: { color: ROLE.optimizer.color, size: 3 } });
     });
   }
-  if (ode) {
-    const series = c.starts.map((_, p) => {
-      const path = where(ode, { path: p });
-      return { name: "ODE: a² − b² − (a₀² − b₀²)", x: path.t, y: path.conserved.map((v) => v - path.conserved[0]), color: color(p), group: "ode-drift", showlegend: p === 0 };
-    });
-    panels.push(curvesPanel({ title: "(b) drift of a² − b² along the ODE (RK4)", xTitle: "t / τ", yTitle: "a² − b² − (a₀² − b₀²)", series }));
-    const balanced = where(ode, { path: 0 });
-    panels.push(
-      curvesPanel({
-        title: "(c) balanced start: u = ab vs the closed form",
+  const panel: Panel = {
+    traces,
+    xaxis: { ...axisStyle({ title: "a (first-layer strength)" }), range: [-c.range, c.range] },
+    yaxis: { ...axisStyle({ title: "b (second-layer strength)" }), range: [-c.range, c.range], scaleanchor: "x" },
+    legend: "none",
+  };
+  return composeFigure([panel], { size: "column", heightIn: 3.1 });
+}
+
+/** The closed form of a balanced mode, and GD's exact breaking of the conservation law. */
+function closedFormFigure(tables: Tables, c: PhasePortraitConfig) {
+  const { ode, gd } = tables;
+  const balanced = where(ode, { path: 0 });
+  const panels: Panel[] = [
+    {
+      ...curvesPanel({
+        title: "(a) balanced start",
         xTitle: "t / τ",
         yTitle: "u = ab",
         series: [
-          { name: "ODE (RK4)", x: balanced.t, y: balanced.u, color: color(0) },
-          { name: "u(t) = s e^{2st/τ}/(e^{2st/τ} − 1 + s/u₀)", x: balanced.t, y: balanced.closed_form, process: "prediction" },
+          { name: "gradient flow", x: balanced.t, y: balanced.u, process: "gradientFlow" },
+          { name: "closed form", x: balanced.t, y: balanced.closed_form, process: "prediction" },
         ],
       }),
-    );
-  }
+      legend: "bottom right",
+    },
+  ];
   if (gd) {
     const series = c.gdStarts.flatMap((_, p) => {
       const path = where(gd, { path: p });
       return [
-        { name: "GD (tfjs): a² − b²", x: path.step, y: path.conserved, process: "discrete" as const, group: "gd-c", showlegend: p === 0 },
-        { name: "(a² − b²)·Π(1 − λ²(s − ab)²)", x: path.step, y: path.predicted, process: "prediction" as const, group: "gd-p", showlegend: p === 0 },
+        { name: `GD, λ = ${c.gdLr}`, x: path.step, y: path.conserved, process: "optimizer" as const, showlegend: p === 0 },
+        { name: "prediction", x: path.step, y: path.predicted, process: "prediction" as const, showlegend: p === 0 },
       ];
     });
-    panels.push(curvesPanel({ title: "(d) GD breaks the conservation law exactly as predicted", xTitle: "step", yTitle: "a² − b²", series }));
+    panels.push({ ...curvesPanel({ title: "(b) GD breaks a² − b² = const", xTitle: "step", yTitle: "a² − b²", series }), legend: "top right" });
   }
-  return composeFigure(panels, { cols: 2, title: "Saxe et al. 2014, Fig. 2: phase portrait of one mode (τ = s = 1)" });
+  return composeFigure(panels, { size: "text", cols: panels.length });
 }
 
 function claims(tables: Tables, c: PhasePortraitConfig) {
@@ -209,6 +212,28 @@ export const saxePhasePortrait: Experiment<PhasePortraitConfig> = registerExperi
     },
   },
   run,
-  figure,
+  figures: [
+    {
+      id: "saxe-phase-portrait-fig2",
+      paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 2",
+      title: "Phase portrait of one mode",
+      size: "column",
+      caption: (c) =>
+        `One mode of a two-layer linear network (τ = 1, s = ${c.s}) in the plane of its strengths (a, b): the vector field τ(ȧ, ḃ) = (b(s − ab), a(s − ab)) (grey arrows), ` +
+        `the hyperbola of fixed points ab = s (dashed), gradient-flow paths (RK4, ${c.odeSteps} steps over ${c.duration}τ) from ${c.starts.length} marked starts, which keep a² − b² constant ` +
+        `(measured drift ≤ 1e-7, a claim) and so run along hyperbolas to ab = s, and GD at λ = ${c.gdLr} (blue dots, float32 tfjs) from two of them.`,
+      build: portraitFigure,
+    },
+    {
+      id: "saxe-phase-portrait-closed-form",
+      paperFigure: "Saxe, McClelland & Ganguli 2014, Sec. 2 (closed form; conservation law)",
+      title: "Closed-form learning of a balanced mode; GD's conservation law",
+      size: "text",
+      caption: (c) =>
+        `(a) From the balanced start (${c.starts[0].join(", ")}), u = ab along the gradient flow (RK4) and the closed form u(t) = s e^(2st/τ)/(e^(2st/τ) − 1 + s/u₀) (dashed), s = ${c.s}. ` +
+        `(b) GD at λ = ${c.gdLr} does not conserve a² − b²: it follows (a² − b²)·Π(1 − λ²(s − ab)²) (dashed) exactly, from two starts.`,
+      build: closedFormFigure,
+    },
+  ] satisfies FigureSpec<PhasePortraitConfig>[],
   claims,
 });

@@ -5,9 +5,9 @@
  */
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
-import { sequentialColor } from "../../plot/style";
+import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
-import type { Experiment, RunContext, Tables } from "../../lab/types";
+import type { Experiment, FigureSpec, RunContext, Tables } from "../../lab/types";
 import { productSpectra, summarizeSpectrum } from "./random-products-model";
 import { emptyTable, pushRow, where } from "../../lab/tables";
 import { mean } from "../../lab/stats";
@@ -61,38 +61,36 @@ export function logHistogram(values: number[], lo: number, hi: number, bins: num
   return { centers: counts.map((_, i) => lo + (i + 0.5) * width), density: counts.map((k) => k / (values.length * width)) };
 }
 
+const KIND_STYLE = [
+  [KIND_CODE.gaussian, "Gaussian", { color: GREY.dark }],
+  [KIND_CODE.orthogonal, "orthogonal", { color: OKABE_ITO.skyBlue, dash: "dash" as const }],
+] as const;
+
+/** Fig. 6: the Gaussian products' singular-value spectra by depth, and both kinds' summaries against depth. */
 function figure(tables: Tables, c: RandomProductsConfig) {
   const { spectra, summary } = tables;
-  const panels: Panel[] = [];
   const depths = [...new Set(spectra.depth)].sort((a, b) => a - b);
-  const color = (i: number): string => sequentialColor(i, depths.length + 1);
-  for (const [kind, label] of [
-    [KIND_CODE.gaussian, "(a) Gaussian factors N(0, 1/N)"],
-    [KIND_CODE.orthogonal, "(b) orthogonal factors"],
-  ] as const) {
-    const series = depths.flatMap((depth, i) => {
-      const rows = where(spectra, { kind, depth });
-      if (rows.sigma.length === 0) return [];
-      const h = logHistogram(rows.sigma, c.histMin, c.histMax, c.bins);
-      return [{ name: `depth ${depth}`, x: h.centers, y: h.density, color: color(i), group: `depth ${depth}`, showlegend: kind === KIND_CODE.gaussian }];
+  const series = depths.flatMap((depth, i) => {
+    const rows = where(spectra, { kind: KIND_CODE.gaussian, depth });
+    if (rows.sigma.length === 0) return [];
+    const h = logHistogram(rows.sigma, c.histMin, c.histMax, c.bins);
+    return [{ name: `depth ${depth}`, x: h.centers, y: h.density, color: sweepColor(i, depths.length), width: 1.25 }];
+  });
+  const panels: Panel[] = [{ ...curvesPanel({ title: "(a) Gaussian products", xTitle: "log₁₀ σ", yTitle: "density", series }), legend: "top left" }];
+  const panel = (field: string, yTitle: string, title: string): Panel => {
+    const lines = KIND_STYLE.map(([kind, name, style]) => {
+      const ds = [...new Set(where(summary, { kind }).depth)].sort((a, b) => a - b);
+      return { name, x: ds, y: ds.map((d) => mean(where(summary, { kind, depth: d })[field])), mode: "lines+markers" as const, width: 1.5, ...style };
     });
-    panels.push(curvesPanel({ title: `${label}, N = ${c.n}`, xTitle: "log₁₀ σ (leftmost bin: everything below)", yTitle: "density", series }));
-  }
+    const top = Math.max(...lines.flatMap((l) => l.y).filter(Number.isFinite));
+    return curvesPanel({ title, xTitle: "depth (factors)", yTitle, logX: true, yRange: [0, 1.15 * top], series: lines });
+  };
   if (summary) {
-    const panel = (field: string, yTitle: string, title: string, logY = false): Panel => {
-      const series = [
-        [KIND_CODE.gaussian, "Gaussian product", "#d9730d"],
-        [KIND_CODE.orthogonal, "orthogonal product", "#1f5fa8"],
-      ].map(([kind, name, col]) => {
-        const ds = [...new Set(where(summary, { kind: kind as number }).depth)].sort((a, b) => a - b);
-        return { name: name as string, x: ds, y: ds.map((d) => mean(where(summary, { kind: kind as number, depth: d })[field])), color: col as string, mode: "lines+markers" as const };
-      });
-      return curvesPanel({ title, xTitle: "depth (factors)", yTitle, logX: true, logY, series });
-    };
-    panels.push(panel("near_one", "fraction of σ in [1/2, 2]", "(c) fraction of singular values near 1"));
-    panels.push(panel("mean_square", "mean σ² = ‖M‖²_F / N", "(d) the norm is preserved on average"));
+    panels.push({ ...panel("near_one", "fraction in [½, 2]", "(b) σ near 1"), legend: "none" });
+    panels.push({ ...panel("mean_square", "mean σ²", "(c) mean σ² = ‖M‖²/N"), legend: "bottom left" });
   }
-  return composeFigure(panels, { cols: 2, title: `Saxe et al. 2014, Fig. 6: singular values of products of random matrices (${c.realizations} realizations)` });
+  for (const p of panels.slice(1)) p.xaxis = { ...p.xaxis, tickvals: depths, ticktext: depths.map(String), dtick: undefined };
+  return composeFigure(panels, { size: "text", cols: panels.length });
 }
 
 function claims(tables: Tables, _c: RandomProductsConfig) {
@@ -121,6 +119,18 @@ export const saxeRandomProducts: Experiment<RandomProductsConfig> = registerExpe
     full: { n: 200, depths: [1, 2, 4, 8, 16, 32], realizations: 4, seed: 5, histMin: -8, histMax: 1.5, bins: 38 },
   },
   run,
-  figure,
+  figures: [
+    {
+      id: "saxe-random-products-fig6",
+      paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 6 (B, C)",
+      title: "Products of random matrices: Gaussian factors spread the spectrum",
+      size: "text",
+      caption: (c) =>
+        `Products of ${c.depths.join(", ")} random ${c.n}×${c.n} factors, ${c.realizations} realizations each. (a) Density of log₁₀ of the singular values σ of Gaussian products (factors N(0, 1/N); the leftmost bin holds everything below 1e${c.histMin}): ` +
+        `the spectrum spreads over decades as depth grows. Orthogonal products are not drawn: all their σ are 1 to 1e-10 (a claim). ` +
+        `(b) the fraction of σ within [½, 2]: it falls with depth for Gaussian products and stays 1 for orthogonal ones; (c) the mean σ² = ‖M‖²/N (squared Frobenius norm) stays ≈ 1 for both: the norm is preserved, its distribution is not.`,
+      build: figure,
+    },
+  ] satisfies FigureSpec<RandomProductsConfig>[],
   claims,
 });

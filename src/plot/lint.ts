@@ -1,0 +1,259 @@
+/**
+ * The figure linter: checks exported figures the way a journal's production editor would, from Chromium's own
+ * layout of the SVG placed at its final physical size (getBoundingClientRect of every text element, px → pt at
+ * 96 px per inch):
+ *   text-size      no text below 7 pt (axis titles below 8 pt; sub/superscripts such as the exponent of
+ *                  10⁻² below 5 pt, they are set at 70% of their text)
+ *   text-overlap   no two text boxes overlapping
+ *   text-outside   no text outside the page
+ *   legend-duplicate  no legend entry repeated within one legend
+ *   trace-unlabeled   every trace named in a legend, labelled directly, or marked deliberately unlabeled
+ *                     (meta.unlabeled; landscapes such as contours and heat maps are exempt)
+ *   subplot-empty  no subplot without anything drawn
+ *   svg-size / pdf-size / pdf-title  the files have the preset's physical size and the figure's title
+ * One browser page lints any number of SVGs.
+ */
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
+import type { PlotlyFigure } from "./figure";
+import { MIN_PT, PX_PER_INCH, SIZE_PRESETS, type FigureSize } from "./sizes";
+
+export type ViolationKind = "text-size" | "text-overlap" | "text-outside" | "legend-duplicate" | "trace-unlabeled" | "subplot-empty" | "svg-size" | "pdf-size" | "pdf-title";
+
+export interface Violation {
+  figure: string;
+  kind: ViolationKind;
+  detail: string;
+}
+
+export interface LintItem {
+  /** Figure id (for messages). */
+  id: string;
+  /** The exported SVG. */
+  svg: string;
+  /** The final size; the SVG is placed at this width (default: its own declared width). */
+  size?: FigureSize;
+  /** The figure's JSON (for trace labels); omitted, that check is skipped. */
+  figure?: PlotlyFigure;
+}
+
+interface TextBox {
+  text: string;
+  cls: string;
+  pt: number;
+  /** Smallest sub/superscript inside the text (e.g. the exponent of 10⁻²), or null. */
+  scriptPt: number | null;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+interface Measured {
+  pageW: number;
+  pageH: number;
+  declaredWidthIn: number | null;
+  texts: TextBox[];
+  legends: string[][];
+  emptySubplots: string[];
+}
+
+/** Lays the SVG out in the page at `widthPx` CSS px and measures it (runs in the browser). */
+async function measure(page: Page, svg: string, widthPx: number | null): Promise<Measured> {
+  return page.evaluate(
+    ({ svg, widthPx }) => {
+      const host = document.getElementById("lint") as HTMLElement;
+      host.innerHTML = svg;
+      const root = host.querySelector("svg") as SVGSVGElement;
+      const declared = root.getAttribute("width") ?? "";
+      const declaredWidthIn = /in$/.test(declared) ? parseFloat(declared) : /^[\d.]+(px)?$/.test(declared) ? parseFloat(declared) / 96 : null;
+      const vb = root.viewBox.baseVal;
+      const vbW = vb && vb.width > 0 ? vb.width : parseFloat(declared) || root.getBoundingClientRect().width;
+      const vbH = vb && vb.height > 0 ? vb.height : parseFloat(root.getAttribute("height") ?? "") || root.getBoundingClientRect().height;
+      if (!(vb && vb.width > 0)) root.setAttribute("viewBox", `0 0 ${vbW} ${vbH}`);
+      const w = widthPx ?? (declaredWidthIn ? declaredWidthIn * 96 : vbW);
+      root.setAttribute("width", `${w}px`);
+      root.setAttribute("height", `${(w * vbH) / vbW}px`);
+      const page = root.getBoundingClientRect();
+      const scale = page.width / vbW;
+      const texts: { text: string; cls: string; pt: number; scriptPt: number | null; x0: number; y0: number; x1: number; y1: number }[] = [];
+      root.querySelectorAll("text").forEach((t) => {
+        const s = (t.textContent ?? "").replace(/\u200b/g, "").trim();
+        if (!s) return;
+        if (getComputedStyle(t).visibility === "hidden" || getComputedStyle(t).display === "none" || t.closest("[display=none]")) return;
+        const r = t.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) return;
+        // The element's font, and separately the smallest sub/superscript (plotly's <sup>/<sub>: 70% tspans).
+        const px = parseFloat(getComputedStyle(t).fontSize);
+        let scriptPx = Infinity;
+        t.querySelectorAll("tspan").forEach((sp) => {
+          const spx = parseFloat(getComputedStyle(sp).fontSize);
+          if ((sp.textContent ?? "").trim() && spx < px) scriptPx = Math.min(scriptPx, spx);
+        });
+        const cls = t.getAttribute("class") ?? (t.closest("[class]") as Element | null)?.getAttribute("class") ?? "";
+        texts.push({ text: s, cls, pt: px * scale * 0.75, scriptPt: Number.isFinite(scriptPx) ? scriptPx * scale * 0.75 : null, x0: r.left - page.left, y0: r.top - page.top, x1: r.right - page.left, y1: r.bottom - page.top });
+      });
+      const legends: string[][] = [];
+      root.querySelectorAll("g.legend, g[class^='legend'][class$='legend']").forEach((g) => {
+        if (!g.querySelector("text.legendtext")) return;
+        legends.push(Array.from(g.querySelectorAll("text.legendtext")).map((t) => (t.textContent ?? "").trim()));
+      });
+      const emptySubplots: string[] = [];
+      root.querySelectorAll(".cartesianlayer > g.subplot").forEach((g) => {
+        // Plotly's static SVG draws a subplot's traces in .overplot > g.<xy id>; interactive pages in g.plot.
+        const sub = (g.getAttribute("class") ?? "").replace("subplot", "").trim();
+        const plots = [g.querySelector("g.plot"), ...Array.from(root.querySelectorAll(".overplot > g")).filter((o) => o.getAttribute("class") === sub)].filter((e): e is Element => e !== null);
+        const drawn = plots.length > 0 ? plots.flatMap((plot) => Array.from(plot.querySelectorAll("path, image, rect"))).filter((e) => (e.tagName !== "path" || ((e.getAttribute("d") ?? "").length > 4 && e.getAttribute("d") !== "M0,0Z")) && getComputedStyle(e).visibility !== "hidden") : [];
+        if (drawn.length === 0) emptySubplots.push((g.getAttribute("class") ?? "").replace("subplot", "").trim());
+      });
+      host.innerHTML = "";
+      return { pageW: page.width, pageH: page.height, declaredWidthIn, texts, legends, emptySubplots };
+    },
+    { svg, widthPx },
+  );
+}
+
+const isAxisTitle = (cls: string): boolean => /(^|\s)[xy]\d*title(\s|$)/.test(cls);
+
+/** Violations from measured boxes (pure; exported for tests). */
+export function textViolations(id: string, m: Measured): Violation[] {
+  const out: Violation[] = [];
+  const tol = 0.5;
+  for (const t of m.texts) {
+    const min = isAxisTitle(t.cls) ? MIN_PT.axisTitle : MIN_PT.text;
+    if (t.pt < min - 1e-6) out.push({ figure: id, kind: "text-size", detail: `"${t.text.slice(0, 40)}" is ${t.pt.toFixed(1)} pt (< ${min} pt${isAxisTitle(t.cls) ? ", axis title" : ""})` });
+    else if (t.scriptPt !== null && t.scriptPt < MIN_PT.script - 1e-6) out.push({ figure: id, kind: "text-size", detail: `a sub/superscript of "${t.text.slice(0, 40)}" is ${t.scriptPt.toFixed(1)} pt (< ${MIN_PT.script} pt)` });
+    if (t.x0 < -tol || t.y0 < -tol || t.x1 > m.pageW + tol || t.y1 > m.pageH + tol) out.push({ figure: id, kind: "text-outside", detail: `"${t.text.slice(0, 40)}" extends outside the page` });
+  }
+  for (let i = 0; i < m.texts.length; i++) {
+    for (let j = i + 1; j < m.texts.length; j++) {
+      const a = m.texts[i];
+      const b = m.texts[j];
+      const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+      const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+      // Overlap of more than a pixel in both directions (text boxes include some leading).
+      if (w > 1 && h > 1.5) out.push({ figure: id, kind: "text-overlap", detail: `"${a.text.slice(0, 30)}" overlaps "${b.text.slice(0, 30)}"` });
+    }
+  }
+  for (const entries of m.legends) {
+    const seen = new Set<string>();
+    for (const e of entries) {
+      if (seen.has(e)) out.push({ figure: id, kind: "legend-duplicate", detail: `legend entry "${e}" appears twice in one legend` });
+      seen.add(e);
+    }
+  }
+  for (const s of m.emptySubplots) out.push({ figure: id, kind: "subplot-empty", detail: `subplot ${s} draws nothing` });
+  return out;
+}
+
+const FIELD_TYPES = new Set(["contour", "heatmap", "histogram2d", "histogram2dcontour", "surface", "image"]);
+
+/** Every trace named in a legend, labelled directly, or marked deliberately unlabeled (pure). */
+export function traceViolations(id: string, fig: PlotlyFigure): Violation[] {
+  const out: Violation[] = [];
+  type T = { type?: string; name?: string; showlegend?: boolean; legendgroup?: string; meta?: { unlabeled?: boolean; directLabel?: boolean }; visible?: unknown };
+  const traces = fig.data as T[];
+  const labelled = (t: T): boolean => t.showlegend !== false && typeof t.name === "string" && t.name.trim() !== "" && !/^trace \d+$/.test(t.name);
+  traces.forEach((t, i) => {
+    if (t.visible === false || FIELD_TYPES.has(t.type ?? "scatter")) return;
+    if (labelled(t) || t.meta?.unlabeled || t.meta?.directLabel) return;
+    // The same series named in a legend elsewhere in the figure (e.g. in another panel).
+    if (t.name && traces.some((u) => u !== t && labelled(u) && u.name === t.name)) return;
+    out.push({ figure: id, kind: "trace-unlabeled", detail: `trace ${i}${t.name ? ` "${t.name}"` : ""} has no legend entry, no direct label and is not marked unlabeled` });
+  });
+  return out;
+}
+
+/** Lints SVGs in one page; the page needs nothing loaded. */
+export async function lintSvgs(page: Page, items: LintItem[]): Promise<Violation[]> {
+  await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0}</style></head><body><div id="lint"></div></body></html>`);
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  const out: Violation[] = [];
+  for (const it of items) {
+    const target = it.size ? SIZE_PRESETS[it.size].widthIn : null;
+    const m = await measure(page, it.svg, target ? target * PX_PER_INCH : null);
+    if (target !== null && (m.declaredWidthIn === null || Math.abs(m.declaredWidthIn - target) > 0.01)) {
+      out.push({ figure: it.id, kind: "svg-size", detail: `the SVG is ${m.declaredWidthIn?.toFixed(2) ?? "?"} in wide, its size '${it.size}' is ${target} in` });
+    }
+    out.push(...textViolations(it.id, m));
+    if (it.figure) out.push(...traceViolations(it.id, it.figure));
+  }
+  return out;
+}
+
+/** PDF page size (MediaBox, pt) and /Title of a Chromium-written PDF. */
+export function pdfInfo(bytes: Buffer): { widthPt: number; heightPt: number; title: string | null } {
+  const text = bytes.toString("latin1");
+  const box = /\/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]/.exec(text);
+  if (!box) throw new Error("pdfInfo: no /MediaBox found");
+  let title: string | null = null;
+  const lit = /\/Title\s*\(((?:\\.|[^\\)])*)\)/.exec(text);
+  const hex = /\/Title\s*<([0-9A-Fa-f\s]*)>/.exec(text);
+  if (lit) {
+    const raw = lit[1].replace(/\\([nrtbf()\\]|[0-7]{1,3})/g, (_, c: string) => (/^[0-7]+$/.test(c) ? String.fromCharCode(parseInt(c, 8)) : ({ n: "\n", r: "\r", t: "\t", b: "\b", f: "\f" } as Record<string, string>)[c] ?? c));
+    title = raw.startsWith("\u00fe\u00ff") ? Buffer.from(raw.slice(2), "latin1").swap16().toString("utf16le") : raw;
+  } else if (hex) {
+    const b = Buffer.from(hex[1].replace(/\s/g, ""), "hex");
+    title = b[0] === 0xfe && b[1] === 0xff ? Buffer.from(b.subarray(2)).swap16().toString("utf16le") : b.toString("latin1");
+  }
+  return { widthPt: Number(box[3]) - Number(box[1]), heightPt: Number(box[4]) - Number(box[2]), title };
+}
+
+/** Page size and title of a PDF against the figure's size and title. */
+export function pdfViolations(id: string, path: string, size: FigureSize | undefined, title: string, svgAspect: number | null): Violation[] {
+  const out: Violation[] = [];
+  const info = pdfInfo(readFileSync(path));
+  if (size) {
+    const w = SIZE_PRESETS[size].widthIn * 72;
+    if (Math.abs(info.widthPt - w) > 1) out.push({ figure: id, kind: "pdf-size", detail: `page is ${(info.widthPt / 72).toFixed(2)} in wide, '${size}' is ${SIZE_PRESETS[size].widthIn} in` });
+    if (svgAspect && Math.abs(info.heightPt - w * svgAspect) > 2) out.push({ figure: id, kind: "pdf-size", detail: `page height ${(info.heightPt / 72).toFixed(2)} in, the figure's is ${((w * svgAspect) / 72).toFixed(2)} in` });
+  }
+  if (info.title !== title) out.push({ figure: id, kind: "pdf-title", detail: `PDF /Title is ${JSON.stringify(info.title)}, expected ${JSON.stringify(title)}` });
+  return out;
+}
+
+/** The figure JSON embedded in an exported HTML page (null if none). */
+export function figureFromHtml(html: string): PlotlyFigure | null {
+  const m = /var fig = (\{[\s\S]*?\});\n/.exec(html);
+  if (!m) return null;
+  return JSON.parse(m[1]) as PlotlyFigure;
+}
+
+/** A count per violation kind. */
+export function summarize(violations: Violation[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of violations) out[v.kind] = (out[v.kind] ?? 0) + 1;
+  return out;
+}
+
+interface ManifestLike {
+  figures: { id: string; title: string; size?: FigureSize; files: string[] }[];
+}
+
+/**
+ * Lints every figure of a figures/ folder's manifest.json: its SVG at the figure's size (entries without a size,
+ * from before size presets, are placed at text width, 6.75 in), its trace labels from the HTML page's JSON, and
+ * its PDF's page size and title.
+ */
+export async function lintFigureDir(page: Page, dir: string): Promise<{ figures: number; violations: Violation[] }> {
+  const { join } = await import("node:path");
+  const { existsSync } = await import("node:fs");
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as ManifestLike;
+  const items: LintItem[] = [];
+  const pdfs: Violation[] = [];
+  for (const f of manifest.figures) {
+    const svgFile = f.files.find((x) => x === `${f.id}.svg`) ?? f.files.find((x) => x.endsWith(".svg"));
+    if (!svgFile || !existsSync(join(dir, svgFile))) continue;
+    const svg = readFileSync(join(dir, svgFile), "utf8");
+    const htmlFile = f.files.find((x) => x.endsWith(".html"));
+    const figure = htmlFile && existsSync(join(dir, htmlFile)) ? figureFromHtml(readFileSync(join(dir, htmlFile), "utf8")) ?? undefined : undefined;
+    const size = f.size ?? "text";
+    items.push({ id: f.id, svg, size, figure });
+    const pdfFile = f.files.find((x) => x.endsWith(".pdf"));
+    if (pdfFile && existsSync(join(dir, pdfFile))) {
+      const vb = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg) ?? /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
+      pdfs.push(...pdfViolations(f.id, join(dir, pdfFile), size, f.title, vb ? Number(vb[2]) / Number(vb[1]) : null));
+    }
+  }
+  return { figures: items.length, violations: [...(await lintSvgs(page, items)), ...pdfs] };
+}
