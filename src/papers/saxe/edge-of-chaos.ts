@@ -8,6 +8,7 @@
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
+import { GREY } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, RunContext, Tables } from "../../lab/types";
 import { tanhJacobianSpectra } from "./edge-of-chaos-model";
@@ -92,8 +93,8 @@ function figure(tables: Tables, c: EdgeOfChaosConfig) {
         logY: true,
         series: [
           { name: "median σ", x: median.gains, y: median.values, mode: "lines+markers", process: "discrete" },
-          { name: "largest σ", x: maxes.gains, y: maxes.values, mode: "lines+markers", color: "#d9730d" },
-          { name: "σ = 1", x: [Math.min(...median.gains), Math.max(...median.gains)], y: [1, 1], process: "prediction" },
+          { name: "largest σ", x: maxes.gains, y: maxes.values, mode: "lines+markers", color: GREY.dark, dash: "dash" },
+          { name: "σ = 1", x: [Math.min(...median.gains), Math.max(...median.gains)], y: [1, 1], process: "threshold" },
         ],
       }),
     );
