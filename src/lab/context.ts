@@ -40,6 +40,11 @@ export interface TaskExecutor {
   readonly remote: boolean;
   execute(request: TaskRequest, signal: AbortSignal, onProgress: (e: ProgressEvent) => void): Promise<TaskOutcome>;
   close(): Promise<void>;
+  /**
+   * Whether the executor's processes load `module` (where a task or experiment is defined); when not (a task
+   * defined in a test file or a notebook), the runner runs it in this process. Absent: assumed yes.
+   */
+  canLoad?(module: string): boolean;
 }
 
 /** A bar whose every update first checks the signal: the point where a cancelled loop stops. */
@@ -171,6 +176,8 @@ export function makeRunContext(o: ContextOptions): RunContext {
     }
     // The same config twice in one map is computed once.
     const inflight = new Map<string, Promise<TaskOutcome>>();
+    const here = new InProcessExecutor();
+    const executor = o.executor.canLoad && !o.executor.canLoad(task.module) ? here : o.executor;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < pending.length) {
@@ -180,7 +187,7 @@ export function makeRunContext(o: ContextOptions): RunContext {
         try {
           let p = inflight.get(r.hash);
           if (!p) {
-            p = o.executor.execute(r, o.signal, (e) => (o.onTask ? o.onTask({ type: "progress", hash: r.hash, kind: r.kind, label: r.label, progress: e }) : drawRemote(r.hash, e)));
+            p = executor.execute(r, o.signal, (e) => (o.onTask ? o.onTask({ type: "progress", hash: r.hash, kind: r.kind, label: r.label, progress: e }) : drawRemote(r.hash, e)));
             inflight.set(r.hash, p);
             const outcome = await p;
             // A result is cached as soon as it arrives: a complete result of a pure function, valid even if
@@ -197,7 +204,7 @@ export function makeRunContext(o: ContextOptions): RunContext {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.executor.slots, pending.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(executor.slots, pending.length)) }, worker));
     throwIfCancelled(o.signal, o.experimentId);
     if (failures.length > 0) throw new TaskFailedError(failures);
     return results;

@@ -5,7 +5,7 @@
  * dies mid-task fails that task with the reason.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { extname, join } from "node:path";
+import { delimiter, extname, join, resolve, sep } from "node:path";
 import { CancelledError } from "../cancel";
 import type { ProgressEvent } from "../progress";
 import type { TaskExecutor, TaskOutcome, TaskRequest } from "./context";
@@ -51,6 +51,14 @@ export class ProcessPool implements TaskExecutor {
   ) {
     if (!Number.isInteger(slots) || slots < 1) throw new Error(`jobs must be a positive integer, got ${slots}`);
     this.slotsList = Array.from({ length: slots }, () => null);
+  }
+
+  /** Worker processes load the papers, the lab and FLOWLAB_TASK_MODULES (worker-entry.ts). */
+  canLoad(module: string): boolean {
+    const lib = resolve(__dirname, "..");
+    const extra = (this.env.FLOWLAB_TASK_MODULES ?? "").split(delimiter).filter(Boolean).map((m) => resolve(m));
+    const file = resolve(module);
+    return file.startsWith(join(lib, "papers") + sep) || file.startsWith(join(lib, "lab") + sep) || extra.includes(file);
   }
 
   get description(): string {

@@ -171,7 +171,8 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
         : undefined;
       const ctx = makeRunContext({ experimentId: experiment.id, mode, signal, executor, cache: useCache ? new TaskCache(cacheDir) : null, onTask: options.onTask, live });
       const tc = Date.now();
-      if (experiment.runsTasks === true || !executor.remote) {
+      const workersLoad = executor.canLoad?.(experimentModule(experiment.id)) ?? true;
+      if (experiment.runsTasks === true || !executor.remote || !workersLoad) {
         backend = (await initBackend()).backend;
         tables = toTables(await experiment.run(config, ctx), experiment.id);
       } else {
