@@ -81,10 +81,13 @@ test("a figure built with the sized layout passes, in SVG and PDF", async () => 
   assert.deepEqual(traceViolations("t", { data: [{ type: "contour", z: [[1]] }], layout: {} }), [], "landscapes need no label");
 });
 
-test("every figure in figures/manifest.json passes the linter", async () => {
+test("every sized figure in figures/manifest.json passes the linter", async (t) => {
   const dir = join(projectRoot(), "figures");
   if (!existsSync(join(dir, "manifest.json"))) return;
-  const { figures, violations } = await lintFigureDir(page, dir);
+  const { figures, violations, legacy } = await lintFigureDir(page, dir);
+  // Figures exported before the sized layout (no size in the manifest) are not yet regenerated: listed, not judged.
+  if (legacy.length > 0) t.diagnostic(`${legacy.length} figures not yet regenerated with the sized layout: ${legacy.join(", ")}`);
+  assert.ok(figures > 0, "no sized figure in figures/manifest.json");
   const byFigure = new Map<string, number>();
   for (const v of violations) byFigure.set(v.figure, (byFigure.get(v.figure) ?? 0) + 1);
   const report = `${violations.length} violations in ${byFigure.size}/${figures} figures: ${JSON.stringify(summarize(violations))}\n` + violations.slice(0, 40).map((v) => `  ${v.figure} [${v.kind}] ${v.detail}`).join("\n");

@@ -231,17 +231,23 @@ interface ManifestLike {
 }
 
 /**
- * Lints every figure of a figures/ folder's manifest.json: its SVG at the figure's size (entries without a size,
- * from before size presets, are placed at text width, 6.75 in), its trace labels from the HTML page's JSON, and
- * its PDF's page size and title.
+ * Lints every figure of a figures/ folder's manifest.json: its SVG at the figure's size, its trace labels from the
+ * HTML page's JSON, and its PDF's page size and title. `legacy: true` also lints entries without a size (exported
+ * before size presets existed, placed at text width, 6.75 in); by default they are only counted in `legacy`, so a
+ * folder part-way through regeneration is judged on what the sized pipeline produced.
  */
-export async function lintFigureDir(page: Page, dir: string): Promise<{ figures: number; violations: Violation[] }> {
+export async function lintFigureDir(page: Page, dir: string, options: { legacy?: boolean } = {}): Promise<{ figures: number; violations: Violation[]; legacy: string[] }> {
   const { join } = await import("node:path");
   const { existsSync } = await import("node:fs");
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as ManifestLike;
   const items: LintItem[] = [];
   const pdfs: Violation[] = [];
+  const legacy: string[] = [];
   for (const f of manifest.figures) {
+    if (f.size === undefined && options.legacy !== true) {
+      legacy.push(f.id);
+      continue;
+    }
     const svgFile = f.files.find((x) => x === `${f.id}.svg`) ?? f.files.find((x) => x.endsWith(".svg"));
     if (!svgFile || !existsSync(join(dir, svgFile))) continue;
     const svg = readFileSync(join(dir, svgFile), "utf8");
@@ -255,5 +261,5 @@ export async function lintFigureDir(page: Page, dir: string): Promise<{ figures:
       pdfs.push(...pdfViolations(f.id, join(dir, pdfFile), size, f.title, vb ? Number(vb[2]) / Number(vb[1]) : null));
     }
   }
-  return { figures: items.length, violations: [...(await lintSvgs(page, items)), ...pdfs] };
+  return { figures: items.length, violations: [...(await lintSvgs(page, items)), ...pdfs], legacy };
 }
