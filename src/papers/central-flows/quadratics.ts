@@ -61,7 +61,7 @@ function panelsOfParabolaFigure(t: Tables, c: ParabolaConfig): Panel[] {
   const panels: Panel[] = c.shown.map((S, i) => {
     const run = where(t.iterates, { S });
     const shown = run.step.map((_, k) => k).filter((k) => Math.abs(run.x[k]) <= 1.6 * Math.abs(c.x0));
-    return curvesPanel({
+    const panel = curvesPanel({
       title: `(${"ab"[i]}) S = ${S} ${S < 2 / c.eta ? "<" : ">"} 2/η = ${2 / c.eta}`,
       xTitle: "x",
       yTitle: "½ S x²",
@@ -70,24 +70,28 @@ function panelsOfParabolaFigure(t: Tables, c: ParabolaConfig): Panel[] {
         { name: "GD iterates", x: shown.map((k) => run.x[k]), y: shown.map((k) => run.loss[k]), process: "discrete", mode: "lines+markers" },
       ],
     });
+    // The parabola leaves the lower corners empty.
+    return { ...panel, legend: "bottom right" as const };
   });
-  panels.push(
-    curvesPanel({
-      title: "(c) |x_t| against |1 − ηS|ᵗ |x₀|",
-      yTitle: "|x_t|",
+  panels.push({
+    ...curvesPanel({
+      title: "(c) |xₜ| against |1 − ηS|ᵗ |x₀|",
+      yTitle: "|xₜ|",
       logY: true,
       series: c.shown.flatMap((S, i): Series[] => {
         const run = where(t.iterates, { S });
         return [
-          { name: `S = ${S}`, x: run.step, y: run.abs_x, color: sequentialColor(i, c.shown.length + 1), mode: "lines+markers" },
+          // Markers only: the dashed closed form stays visible between them (they agree to 1e-15).
+          { name: `S = ${S}`, x: run.step, y: run.abs_x, color: sequentialColor(i, c.shown.length + 1), mode: "markers" },
           { name: "prediction |1 − ηS|ᵗ|x₀|", x: run.step, y: run.predicted, process: "prediction" },
         ];
       }),
     }),
-  );
-  const sweepPanel = curvesPanel({ title: "(d) growth |x_T/x₀| against S", xTitle: "S", yTitle: "|x_T / x₀|", logY: true, series: [{ name: "GD (measured)", x: t.sweep.S, y: t.sweep.growth, process: "discrete", mode: "lines+markers" }] });
+    legend: "top left",
+  });
+  const sweepPanel = curvesPanel({ title: "(d) growth after T steps against S", xTitle: "S", yTitle: "|x(T)| / |x₀|", logY: true, series: [{ name: "GD (measured)", x: t.sweep.S, y: t.sweep.growth, process: "discrete", mode: "lines+markers" }] });
   sweepPanel.shapes = [verticalLine(2 / c.eta)];
-  panels.push(sweepPanel);
+  panels.push({ ...sweepPanel, legend: "top left" });
   return panels;
 }
 
@@ -111,7 +115,7 @@ export const cfGdQuadratic: Experiment<ParabolaConfig> = registerExperiment<Para
   run: runParabola,
   figures: panelFigures(panelsOfParabolaFigure, [
     { id: "central-flows-gd-quadratic", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: the quadratic threshold demo", title: "GD on a quadratic: converges iff the curvature is below 2/η", size: "text", pick: [0, 1, 2, 3],
-      caption: (c) => `GD with η = ${c.eta} on ½Sx² for curvatures S = ${c.shown.join(" and ")} (2/η = ${2 / c.eta}). (a, b) the iterates x_t; (c) |x_t| against the closed form |1 − ηS|ᵗ|x₀| (dashed); (d) growth |x_T/x₀| against S, crossing 1 at S = 2/η.` },
+      caption: (c) => `GD with η = ${c.eta} on ½Sx² for curvatures S = ${c.shown.join(" and ")} (2/η = ${2 / c.eta}). (a, b) the iterates xₜ; (c) |xₜ| (markers) against the closed form |1 − ηS|ᵗ|x₀| (dashed); (d) growth |x(T)|/|x₀| after T steps against S, crossing 1 at S = 2/η.` },
   ]),
   claims: parabolaClaims,
 });
