@@ -24,7 +24,7 @@ import { supervisedObjective, type Dataset } from "../src/models/objective";
 import { quadratic } from "../src/models/toy";
 import { Rng } from "../src/random";
 import { relErr, setup } from "./helpers";
-import { erf64, minAbsHiddenPreactivation, referenceLossAndGrad, referenceMlp, referenceThird, type ReferenceMlp } from "./reference-mlp";
+import { erf64, pointAwayFromKinks, referenceLossAndGrad, referenceMlp, referenceThird, testDataset, unitVector, type ReferenceMlp } from "./reference-mlp";
 
 const WIDTHS = [3, 4, 4, 3];
 const N = 5;
@@ -33,31 +33,11 @@ const KINK_MARGIN = 0.02;
 before(setup);
 
 function dataset(loss: LossName, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const d = WIDTHS[0];
-  const c = WIDTHS[WIDTHS.length - 1];
-  const X = Float32Array.from(rng.normals(N * d));
-  const Y = new Float32Array(N * c);
-  for (let i = 0; i < N; i++) {
-    if (loss === "cross_entropy") Y[i * c + rng.int(c)] = 1;
-    else for (let j = 0; j < c; j++) Y[i * c + j] = rng.normal();
-  }
-  return { X, Y, n: N, d, c };
+  return testDataset(WIDTHS, N, loss, seed);
 }
 
-/** A float32-representable point away from relu's and elu's kinks. */
 function point(ref: ReferenceMlp, seed: number): Float64Array {
-  for (let s = seed; s < seed + 100; s++) {
-    const w = Float64Array.from(Float32Array.from(initParams(ref.layout, { scheme: "torch" }, s).map((x) => 2 * x)));
-    if (minAbsHiddenPreactivation(ref, w) > KINK_MARGIN) return w;
-  }
-  throw new Error("no point away from the kinks");
-}
-
-function unit(rng: Rng, dim: number): Float64Array {
-  const v = rng.normals(dim);
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
+  return pointAwayFromKinks(ref, seed, KINK_MARGIN);
 }
 
 const axpy = (w: Float64Array, s: number, u: Float64Array): Float64Array => w.map((x, i) => x + s * u[i]);
@@ -126,7 +106,7 @@ describe("f64 engine vs float64 references and the tfjs engine, every activation
           assert.ok(relErr(got.grad, want.grad) <= 1e-10, `gradient rel err ${relErr(got.grad, want.grad)}`);
           assert.equal(D.loss(w), got.loss);
 
-          const vs = [unit(rng, P), unit(rng, P), unit(rng, P)];
+          const vs = [unitVector(rng, P), unitVector(rng, P), unitVector(rng, P)];
           const hv = D.hvp(w, vs);
           vs.forEach((v, k) => {
             const fd = richardson((s) => referenceLossAndGrad(ref, axpy(w, s, v)).grad, 1e-3);

@@ -21,12 +21,14 @@ import { supervisedObjective, type Dataset } from "../src/models/objective";
 import { Rng } from "../src/random";
 import { relErr, setup } from "./helpers";
 import {
-  minAbsHiddenPreactivation,
+  pointAwayFromKinks,
   referenceHvp,
   referenceLoss,
   referenceLossAndGrad,
   referenceMlp,
   referenceThird,
+  testDataset,
+  unitVector,
   type ReferenceMlp,
 } from "./reference-mlp";
 
@@ -44,31 +46,11 @@ const verbose = (msg: string): void => {
 };
 
 function dataset(loss: LossName, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const [d] = WIDTHS;
-  const c = WIDTHS[WIDTHS.length - 1];
-  const X = Float32Array.from(rng.normals(N * d));
-  const Y = new Float32Array(N * c);
-  for (let i = 0; i < N; i++) {
-    if (loss === "cross_entropy") Y[i * c + rng.int(c)] = 1;
-    else for (let j = 0; j < c; j++) Y[i * c + j] = rng.normal();
-  }
-  return { X, Y, n: N, d, c };
+  return testDataset(WIDTHS, N, loss, seed);
 }
 
-/** A float32-representable point (so tfjs and the reference see the same w), away from kinks. */
 function point(ref: ReferenceMlp, seed: number): Float64Array {
-  for (let s = seed; s < seed + 100; s++) {
-    const w = Float64Array.from(Float32Array.from(initParams(ref.layout, { scheme: "torch" }, s).map((x) => 2 * x)));
-    if (minAbsHiddenPreactivation(ref, w) > KINK_MARGIN) return w;
-  }
-  throw new Error("no point away from the kinks");
-}
-
-function unitVector(rng: Rng, dim: number): Float64Array {
-  const v = rng.normals(dim);
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
+  return pointAwayFromKinks(ref, seed, KINK_MARGIN);
 }
 
 function basis(dim: number): Float64Array[] {

@@ -6,7 +6,9 @@
 import type { Activation } from "../src/models/activations";
 import type { LossName } from "../src/models/losses";
 import type { Dataset } from "../src/models/objective";
+import { initParams } from "../src/models/init";
 import { denseLayout, type DenseLayout } from "../src/params";
+import { Rng } from "../src/random";
 
 /**
  * erf in float64 to a few ulps: erf(x) = (2/√π) e^(−x²) Σₙ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)), a series of positive terms
@@ -189,4 +191,33 @@ export function referenceThird(m: ReferenceMlp, w: Float64Array, u: Float64Array
   const mp = g(-h, h);
   const mm = g(-h, -h);
   return pp.map((x, i) => (x - pm[i] - mp[i] + mm[i]) / (4 * h * h));
+}
+
+/** The test problems of the Hessian and engine tests: n Gaussian inputs for `widths`, targets fitting `loss`. */
+export function testDataset(widths: number[], n: number, loss: LossName, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const d = widths[0];
+  const c = widths[widths.length - 1];
+  const X = Float32Array.from(rng.normals(n * d));
+  const Y = new Float32Array(n * c);
+  for (let i = 0; i < n; i++) {
+    if (loss === "cross_entropy") Y[i * c + rng.int(c)] = 1;
+    else for (let j = 0; j < c; j++) Y[i * c + j] = rng.normal();
+  }
+  return { X, Y, n, d, c };
+}
+
+/** A float32-representable point (so tfjs and the reference see the same w), with every hidden pre-activation farther than `margin` from relu's and elu's kinks. */
+export function pointAwayFromKinks(ref: ReferenceMlp, seed: number, margin: number): Float64Array {
+  for (let s = seed; s < seed + 100; s++) {
+    const w = Float64Array.from(Float32Array.from(initParams(ref.layout, { scheme: "torch" }, s).map((x) => 2 * x)));
+    if (minAbsHiddenPreactivation(ref, w) > margin) return w;
+  }
+  throw new Error("no point away from the kinks");
+}
+
+export function unitVector(rng: Rng, dim: number): Float64Array {
+  const v = rng.normals(dim);
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
 }
