@@ -90,7 +90,8 @@ test("the executed demo notebook, as HTML, renders every plot offline", { skip: 
   await executeNotebook(join(projectRoot(), "notebooks", "demo.ipynb"), { output: nb, quick: true, timeoutS: 300, env: { FLOWLAB_RESULTS: join(work, "results") } });
   const conv = spawnSync("jupyter", ["nbconvert", "--to", "html", "--output-dir", work, nb], { encoding: "utf8" });
   assert.equal(conv.status, 0, conv.stderr);
-  await checkPage(join(work, "demo.html"), 2, "notebook-html");
+  // The notebook shows the demo's figures, one hand-built panel, then the demo's figures again for the worked override.
+  await checkPage(join(work, "demo.html"), 2 * demo.figures.length + 1, "notebook-html");
   // The template's CDN scripts (require.js, MathJax) are blocked; the plots must not need them.
   assert.ok(blocked.every((u) => !u.includes("plot.ly") && !u.includes("plotly")), `no plotly request left the machine: ${blocked.join(", ")}`);
 });
