@@ -59,7 +59,7 @@ test("a bad problem directory is the loader's error naming file and field, exit 
   writeFileSync(join(dir, "problem.json"), JSON.stringify(spec));
   const r = cli("eigs", "--problem", dir);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /problem\.json: field "optimizer\.lr" must be a positive number/);
+  assert.match(r.stderr, /problem\.json: field "optimizer\.lr" must be a finite number > 0, got -1/);
   assert.equal(r.stdout, "");
   const missing = cli("eigs", "--problem", join(tmp, "nowhere"));
   assert.equal(missing.code, 1);

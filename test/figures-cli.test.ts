@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { main } from "../src/cli/figures";
 import { UsageError } from "../src/cli/args";
 import { registerExperiment } from "../src/lab/registry";
@@ -48,16 +48,21 @@ test("--only demo --quick writes valid SVG, PDF, PNG (2×), HTML, CSV, manifest 
   assert.match(r.out, /demo\s+diverges-iff-unstable\s+0\s+<=\s+0\s+PASS/);
   assert.match(r.out, /2\/2 claims pass/);
 
+  // One manifest entry per figure of the experiment, each with its own images and the experiment's tables.
   const manifest = readJson<Manifest>(join(out, "manifest.json"));
-  assert.equal(manifest.figures.length, 1);
-  const entry = manifest.figures[0];
-  assert.equal(entry.id, "demo");
-  assert.equal(entry.mode, "quick");
-  assert.match(entry.configHash, /^[0-9a-f]{16}$/);
-  assert.equal(entry.cached, false);
-  assert.ok(entry.backend);
-  assert.deepEqual([...entry.files].sort(), ["demo.html", "demo.landscape.csv", "demo.pdf", "demo.png", "demo.svg", "demo.sweep.csv", "demo.trajectory.csv"]);
-  for (const f of entry.files) assert.ok(existsSync(join(out, f)), f);
+  const tables = ["demo.landscape.csv", "demo.sweep.csv", "demo.trajectory.csv"];
+  assert.deepEqual(manifest.figures.map((e) => e.id), ["demo-error-rates", "demo-stability"]);
+  for (const entry of manifest.figures) {
+    assert.equal(entry.experiment, "demo");
+    assert.equal(entry.mode, "quick");
+    assert.equal(entry.size, "text");
+    assert.ok(entry.caption.length > 40 && !/[_^]\{/.test(entry.caption), `a caption without raw TeX: ${entry.caption}`);
+    assert.match(entry.configHash, /^[0-9a-f]{16}$/);
+    assert.equal(entry.cached, false);
+    assert.ok(entry.backend);
+    assert.deepEqual([...entry.files].sort(), [...["html", "pdf", "png", "svg"].map((x) => `${entry.id}.${x}`), ...tables].sort());
+    for (const f of entry.files) assert.ok(existsSync(join(out, f)), f);
+  }
   const report = readJson<Report>(join(out, "report.json"));
   assert.equal(report.passed, true);
   assert.deepEqual(
@@ -68,31 +73,27 @@ test("--only demo --quick writes valid SVG, PDF, PNG (2×), HTML, CSV, manifest 
     ],
   );
 
-  // The layout size, to check the exports against.
-  const html = readFileSync(join(out, "demo.html"), "utf8");
-  const fig = JSON.parse(/var fig = (.*);\n/.exec(html)?.[1] ?? "null") as { layout: { width: number; height: number } };
-  const { width, height } = fig.layout;
-  assert.ok(width > 300 && height > 300, `layout ${width}×${height}`);
-  const src = /<script type="text\/javascript" src="([^"]+)"><\/script>/.exec(html)?.[1] ?? "";
-  assert.ok(src.endsWith("node_modules/plotly.js-dist/plotly.js") && existsSync(resolve(out, src)), `the page loads the installed plotly.js by a relative path, got '${src}'`);
-
-  const svg = readFileSync(join(out, "demo.svg"), "utf8");
-  assert.match(svg, /^<svg[^>]*class="main-svg"[^>]*width="(\d+)"/);
-  assert.equal(Number(/width="(\d+)"/.exec(svg)?.[1]), width);
+  // Exports at the physical size of the figure's preset (text width, 6.75 in).
+  const html = readFileSync(join(out, "demo-stability.html"), "utf8");
+  assert.ok(!/<script[^>]*\ssrc=/.test(html) && html.includes("Plotly"), "the HTML page is self-contained (plotly inlined)");
+  const svg = readFileSync(join(out, "demo-stability.svg"), "utf8");
+  const [, wIn, hIn] = /^<svg width="([\d.]+)in" height="([\d.]+)in"/.exec(svg) ?? [];
+  assert.equal(Number(wIn), 6.75, "SVG width in inches");
   assert.ok((svg.match(/class="scatterlayer/g) ?? []).length >= 1 && svg.includes("class=\"contour"), "traces and the contour are in the SVG");
+  assert.ok(svg.includes("@font-face{font-family:'Arimo'"), "the font ships inside the SVG");
 
-  const png = readFileSync(join(out, "demo.png"));
+  const png = readFileSync(join(out, "demo-stability.png"));
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "PNG signature");
   assert.equal(png.subarray(12, 16).toString("ascii"), "IHDR");
-  assert.equal(png.readUInt32BE(16), 2 * width, "PNG width is 2× the layout");
-  assert.equal(png.readUInt32BE(20), 2 * height, "PNG height is 2× the layout");
+  assert.equal(png.readUInt32BE(16), Math.round(6.75 * 300), "PNG width: 6.75 in at 300 dpi");
+  assert.ok(Math.abs(png.readUInt32BE(20) - Number(hIn) * 300) <= 1, "PNG height: the SVG's at 300 dpi");
 
-  const pdf = readFileSync(join(out, "demo.pdf"));
+  const pdf = readFileSync(join(out, "demo-stability.pdf"));
   assert.equal(pdf.subarray(0, 5).toString("ascii"), "%PDF-");
   assert.match(pdf.subarray(pdf.length - 8).toString("latin1"), /%%EOF\s*$/);
   const box = /\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/.exec(pdf.toString("latin1"));
   assert.ok(box, "a MediaBox");
-  assert.ok(Math.abs(Number(box[1]) - width * 0.75) < 1.5 && Math.abs(Number(box[2]) - height * 0.75) < 1.5, `one page of the figure's size: ${box[1]}×${box[2]} pt`);
+  assert.ok(Math.abs(Number(box[1]) - 6.75 * 72) < 0.5 && Math.abs(Number(box[2]) - Number(hIn) * 72) < 1, `one page of the figure's size: ${box[1]}×${box[2]} pt`);
   assert.equal((pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length, 1, "one page");
 
   const csv = readFileSync(join(out, "demo.sweep.csv"), "utf8").split("\n");
@@ -106,7 +107,7 @@ test("--only demo --quick writes valid SVG, PDF, PNG (2×), HTML, CSV, manifest 
   assert.equal(warm.code, 0);
   assert.match(warm.out, /demo: results from cache/);
   assert.ok(ms < 2000, `warm rerun took ${ms} ms`);
-  assert.equal(readJson<Manifest>(join(out, "manifest.json")).figures[0].cached, true);
+  assert.ok(readJson<Manifest>(join(out, "manifest.json")).figures.every((e) => e.cached), "every figure from the cache");
 });
 
 registerExperiment<{ n: number }>({

@@ -47,6 +47,6 @@ test("flow rejects k above the number of parameters before any computation, writ
   const out = join(mkdtempSync(join(tmpdir(), "flowlab-flow-")), "out");
   const r = flowlab("flow", "--problem", REF, "--k", "1000", "--steps", "2", "--out", out);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /--k must be an integer in \[1, 253\] \(the number of parameters\), got 1000/);
+  assert.match(r.stderr, /--k: 1000 is out of range; the problem's model has 253 parameters, so k must be in 1\.\.253/);
   assert.equal(existsSync(out), false, "no output directory");
 });

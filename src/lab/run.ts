@@ -5,6 +5,7 @@
  * the cache stores them atomically. A cancelled run throws CancelledError and caches nothing of its own.
  */
 import type { DataFrame } from "danfojs-node";
+import { backendInfo } from "../backend";
 import { initBackend } from "../runtime";
 import { CancelledError, isCancelled, throwIfCancelled } from "../cancel";
 import { ResultsCache, TaskCache, cacheHash, type CacheKey } from "./cache";
@@ -101,14 +102,21 @@ export interface ExperimentTaskConfig {
   config: object;
 }
 
-export const experimentTask: Task<ExperimentTaskConfig, Tables> = registerTask({
+/** A whole experiment's tables, and the backend that computed them (the worker's, not the submitter's). */
+interface ExperimentTaskResult {
+  tables: Tables;
+  backend: string | null;
+}
+
+export const experimentTask: Task<ExperimentTaskConfig, ExperimentTaskResult> = registerTask({
   kind: "flowlab.experiment",
   module: __filename,
   codeHash: (c: ExperimentTaskConfig) => moduleGraphHash(experimentModule(c.experiment)).hash,
-  async run(c: ExperimentTaskConfig, ctx: TaskContext): Promise<Tables> {
+  async run(c: ExperimentTaskConfig, ctx: TaskContext): Promise<ExperimentTaskResult> {
     const e = getExperiment(c.experiment);
     const runCtx = makeRunContext({ experimentId: e.id, mode: c.mode, signal: ctx.signal, executor: new InProcessExecutor(), cache: null });
-    return toTables(await e.run(c.config, runCtx), e.id);
+    const tables = toTables(await e.run(c.config, runCtx), e.id);
+    return { tables, backend: backendInfo().backend }; // the worker initialized its runtime before running tasks
   },
 });
 
@@ -177,8 +185,8 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
         tables = toTables(await experiment.run(config, ctx), experiment.id);
       } else {
         const whole = await ctx.run(experimentTask, { experiment: experiment.id, mode, config });
-        tables = toTables(whole, experiment.id);
-        backend = null;
+        tables = toTables(whole.tables, experiment.id);
+        backend = whole.backend;
       }
       // A run that finished without looking at its signal after the interrupt is still a cancelled run.
       throwIfCancelled(signal, experiment.id);

@@ -142,7 +142,7 @@ const DEMO_FIGURES: FigureSpec<DemoConfig>[] = [
   {
     id: "demo-stability",
     paperFigure: "classical stability of GD on a quadratic (demo)",
-    title: "GD on a quadratic is stable iff η < 2/λ_max",
+    title: "GD on a quadratic is stable iff η < 2/λₘₐₓ",
     size: "text",
     caption: (c) => `GD on f(x) = ½(λ₁x₁² + λ₂x₂²) with λ = (${c.lambdas.join(", ")}), from x₀ = (${c.x0.join(", ")}). (a) iterates for η = ${c.shownEtas.join(" and ")}: below 2/λ_max = ${2 / c.lambdas[0]} they converge, above it they zig-zag outward along x₁; (b) growth ‖x_T‖/‖x₀‖ after T = ${c.steps} steps for ${c.sweepEtas.length} step sizes: it crosses 1 at η = 2/λ_max.`,
     build: (t, c) => composeFigure(demoPanels(t, c).slice(0, 2), { size: "text", heightIn: 2.6 }),
