@@ -41,7 +41,16 @@ export async function runNotebook(file: string, opts: { timeoutS: number; needs?
   assert.ok(existsSync(join(projectRoot(), needs)), `${needs} is missing: run \`npm run build\` first`);
   const work = mkdtempSync(join(tmpdir(), "flowlab-nb-"));
   const output = join(work, file);
-  await executeNotebook(join(projectRoot(), "notebooks", file), { output, quick: true, timeoutS: opts.timeoutS, env: { FLOWLAB_RESULTS: join(work, "results") } });
+  const execute = (): Promise<string> => executeNotebook(join(projectRoot(), "notebooks", file), { output, quick: true, timeoutS: opts.timeoutS, env: { FLOWLAB_RESULTS: join(work, "results") } });
+  try {
+    await execute();
+  } catch (e) {
+    // Open issue: under heavy load a tslab kernel occasionally dies mid-notebook (seen once for edge-of-stability in
+    // a clean-clone run at load ≈ 2, not reproduced in a rerun). One retry, said on stderr; a second death fails.
+    if (!/Kernel died/.test(String(e))) throw e;
+    console.error(`${file}: the kernel died (${String(e).split("\n").slice(-1)[0]}); running it once more`);
+    await execute();
+  }
   const nb = JSON.parse(readFileSync(output, "utf8")) as { cells: { outputs?: CellOutput[] }[] };
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   const errors = outputs.flatMap((o) =>
