@@ -93,6 +93,7 @@ export class QueueExecutor implements TaskExecutor {
     private readonly queue: Queue,
     private readonly events: QueueEvents,
     private readonly options: Required<QueueExecutorOptions>,
+    private readonly eventsClient?: IORedis,
   ) {
     events.on("completed", ({ jobId: id, returnvalue }) => this.settle(id, () => parseResult(returnvalue, id)));
     events.on("failed", ({ jobId: id, failedReason }) => this.fail(id, failedReason));
@@ -115,9 +116,10 @@ export class QueueExecutor implements TaskExecutor {
       throw new Error(`cannot reach Redis at ${url}: ${e instanceof Error ? e.message : String(e)}`);
     }
     const queue = new Queue(o.queueName, { connection: client });
-    const events = new QueueEvents(o.queueName, { connection: connect(url) });
+    const eventsClient = connect(url);
+    const events = new QueueEvents(o.queueName, { connection: eventsClient });
     await events.waitUntilReady();
-    return new QueueExecutor(url, client, queue, events, o);
+    return new QueueExecutor(url, client, queue, events, o, eventsClient);
   }
 
   private settle(id: string, get: () => TaskOutcome): void {
@@ -216,7 +218,9 @@ export class QueueExecutor implements TaskExecutor {
     if (this.timer) clearInterval(this.timer);
     await this.events.close().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
+    // BullMQ leaves connections it was given open: ours would keep reconnecting (and the process alive) after Redis is gone.
     this.client.disconnect();
+    this.eventsClient?.disconnect();
   }
 }
 
