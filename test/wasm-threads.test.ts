@@ -21,7 +21,7 @@ test("the installed tfjs-backend-wasm is the one the workarounds were checked ag
 
 const CHILD = `
 const { createHash } = require("node:crypto");
-const { initBackend } = require(${JSON.stringify(join(__dirname, "..", "src", "backend"))});
+const { initBackend } = require(${JSON.stringify(join(__dirname, "..", "src", "runtime"))});
 const { centralFlowsCase } = require(${JSON.stringify(join(__dirname, "..", "scripts", "bench"))});
 const { Rng } = require(${JSON.stringify(join(__dirname, "..", "src", "random"))});
 initBackend("wasm").then((b) => {
