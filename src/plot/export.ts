@@ -316,6 +316,11 @@ export async function exportFigure(fig: PlotlyFigure, path: string, opts: Export
     return abs;
   }
   if (opts.exporter) return opts.exporter.export(fig, abs, opts);
+  return withSharedExporter((e) => e.export(fig, abs, opts));
+}
+
+/** Runs `use` on the browser `exportFigure` shares: launched once, closed after IDLE_MS without use. */
+async function withSharedExporter<T>(use: (e: FigureExporter) => Promise<T>): Promise<T> {
   if (idleTimer) clearTimeout(idleTimer);
   if (!shared) {
     launching ??= FigureExporter.launch();
@@ -326,7 +331,7 @@ export async function exportFigure(fig: PlotlyFigure, path: string, opts: Export
     }
   }
   try {
-    return await shared.export(fig, abs, opts);
+    return await use(shared);
   } finally {
     idleTimer = setTimeout(() => void closeSharedExporter(), IDLE_MS);
   }
@@ -346,22 +351,7 @@ export async function closeSharedExporter(): Promise<void> {
  * images). Calls are serialized: the shared exporter draws one figure at a time.
  */
 export function renderFigure(fig: PlotlyFigure, format: Exclude<ExportFormat, "html">, scale = 2): Promise<Buffer> {
-  const job = renderQueue.then(async () => {
-    if (idleTimer) clearTimeout(idleTimer);
-    if (!shared) {
-      launching ??= FigureExporter.launch();
-      try {
-        shared = await launching;
-      } finally {
-        launching = null;
-      }
-    }
-    try {
-      return await shared.render(fig, format, scale);
-    } finally {
-      idleTimer = setTimeout(() => void closeSharedExporter(), IDLE_MS);
-    }
-  });
+  const job = renderQueue.then(() => withSharedExporter((e) => e.render(fig, format, scale)));
   renderQueue = job.then(
     () => undefined,
     () => undefined,
