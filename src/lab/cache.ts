@@ -70,6 +70,16 @@ function decodeBody(body: string): Tables {
   return toTables(raw as Tables);
 }
 
+/** A cache file: one JSON header line (with `format`), then the body; throws on a missing header or another format. */
+function readEntry<M extends { format: unknown }>(path: string, format: string): { meta: M; body: string } {
+  const text = readFileSync(path, "utf8");
+  const newline = text.indexOf("\n");
+  if (newline < 0) throw new Error("no header line");
+  const meta = JSON.parse(text.slice(0, newline)) as M;
+  if (meta.format !== format) throw new Error(`format ${String(meta.format)}, expected ${format}`);
+  return { meta, body: text.slice(newline + 1).trimEnd() };
+}
+
 export class ResultsCache {
   constructor(readonly dir: string = defaultResultsDir()) {}
 
@@ -82,12 +92,7 @@ export class ResultsCache {
     const path = this.path(key.experiment, hash);
     if (!existsSync(path)) return { status: "miss", path };
     try {
-      const text = readFileSync(path, "utf8");
-      const newline = text.indexOf("\n");
-      if (newline < 0) throw new Error("no header line");
-      const meta = JSON.parse(text.slice(0, newline)) as CacheMeta;
-      const body = text.slice(newline + 1).trimEnd();
-      if (meta.format !== CACHE_FORMAT) throw new Error(`format ${String(meta.format)}, expected ${CACHE_FORMAT}`);
+      const { meta, body } = readEntry<CacheMeta>(path, CACHE_FORMAT);
       if (meta.hash !== hash || cacheHash(meta) !== hash) throw new Error("key does not match its file name");
       if (sha256(body) !== meta.bodySha256) throw new Error("checksum mismatch");
       return { status: "hit", entry: { meta, tables: decodeBody(body) }, path };
@@ -144,12 +149,7 @@ export class TaskCache {
     const path = this.path(key);
     if (!existsSync(path)) return { status: "miss", path };
     try {
-      const text = readFileSync(path, "utf8");
-      const newline = text.indexOf("\n");
-      if (newline < 0) throw new Error("no header line");
-      const meta = JSON.parse(text.slice(0, newline)) as TaskCacheMeta;
-      const body = text.slice(newline + 1).trimEnd();
-      if (meta.format !== TASK_CACHE_FORMAT) throw new Error(`format ${String(meta.format)}, expected ${TASK_CACHE_FORMAT}`);
+      const { meta, body } = readEntry<TaskCacheMeta>(path, TASK_CACHE_FORMAT);
       if (meta.hash !== hash || taskHash({ kind: meta.kind, version: meta.version, code: meta.code, config: meta.config }) !== hash) throw new Error("key does not match its file name");
       if (sha256(body) !== meta.bodySha256) throw new Error("checksum mismatch");
       return { status: "hit", meta, result: decodeResult(body), path };
