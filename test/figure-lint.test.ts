@@ -22,8 +22,7 @@ const work = mkdtempSync(join(tmpdir(), "flowlab-lint-"));
 
 before(async () => {
   exporter = await FigureExporter.launch();
-  // A second page of the same browser for linting.
-  page = await (exporter as unknown as { context: { newPage(): Promise<Page> } }).context.newPage();
+  page = await exporter.newPage();
 });
 
 after(async () => {

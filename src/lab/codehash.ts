@@ -10,7 +10,8 @@
  * literal relative specifiers (checked: no computed requires in src/), and it over-approximates (type-only
  * imports and imports in comments count), which can only cause a recompute, never a stale hit. What it does
  * not see: data files read at run time (named by the config instead) and the Node/tfjs backend (recorded in
- * each cache entry). Hashes are of what runs: under tsx the .ts sources, under node the built dist/*.js, so a
+ * each cache entry). The derivative engine asked for (FLOWLAB_ENGINE: auto, f64 or tfjs) is part of the hash:
+ * it decides float64 or float32 arithmetic, so it changes the numbers as an edit would. Hashes are of what runs: under tsx the .ts sources, under node the built dist/*.js, so a
  * submitter and its workers must both run from dist (or both from src).
  */
 import { builtinModules } from "node:module";
@@ -18,6 +19,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256 } from "./hash";
+import { requestedEngine } from "../autodiff/select";
 
 const SPECIFIER = /\brequire\s*\(\s*["']([^"'\n]+)["']\s*\)|\bimport\s*\(\s*["']([^"'\n]+)["']\s*\)|\b(?:from|import)\s+["']([^"'\n]+)["']/g;
 const BUILTIN = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
@@ -84,8 +86,12 @@ function packageVersion(name: string, from: string): string {
 /** The hash of `entry`'s module graph (memoized per process; see clearCodeHashes). */
 export function moduleGraphHash(entry: string): CodeHash {
   const file = resolve(entry.startsWith("file:") ? fileURLToPath(entry) : entry);
-  const memo = graphs.get(file);
-  if (memo) return memo;
+  const memo = graphs.get(file) ?? graphOf(file);
+  graphs.set(file, memo);
+  return { ...memo, hash: sha256(`${memo.hash}\nengine=${requestedEngine()}`) };
+}
+
+function graphOf(file: string): CodeHash {
   const root = dirname(file);
   const seen = new Set<string>();
   const packages = new Set<string>();
@@ -113,9 +119,7 @@ export function moduleGraphHash(entry: string): CodeHash {
   }
   parts.sort();
   const pkgs = [...packages].sort();
-  const result: CodeHash = { hash: sha256([...parts, ...pkgs].join("\n")), files: parts.map((p) => p.split("\0")[0]), packages: pkgs };
-  graphs.set(file, result);
-  return result;
+  return { hash: sha256([...parts, ...pkgs].join("\n")), files: parts.map((p) => p.split("\0")[0]), packages: pkgs };
 }
 
 /**

@@ -192,6 +192,11 @@ export class FigureExporter {
     return new FigureExporter(context, page, profileDir);
   }
 
+  /** Another page of the same browser (the figure linter measures SVGs there). */
+  newPage(): Promise<Page> {
+    return this.context.newPage();
+  }
+
   private async loadMathjax(): Promise<void> {
     if (this.mathjaxLoaded) return;
     await this.page.evaluate(() => {

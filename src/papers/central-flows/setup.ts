@@ -6,7 +6,8 @@
  * The verified scaled setting of the notes (central-flows.md §8) is `GAUSSIAN_MLP`: MLP 8→16→16→1, swish,
  * n = 128 inputs and targets ~ N(0, 1), lecun_normal init, loss mean((f − y)²).
  */
-import { tfDerivatives, type Derivatives, type Vec } from "../../autodiff/derivatives";
+import { type Derivatives, type Vec } from "../../autodiff/derivatives";
+import { derivatives } from "../../autodiff/select";
 import { tf } from "../../backend";
 import { loadMnist } from "../../data/mnist";
 import { gaussianRegression } from "../../data/synthetic";
@@ -88,7 +89,7 @@ export function buildTask(spec: TaskSpec): Task {
   const objective = supervisedObjective(model, spec.loss, data);
   let w0 = initParams(model.layout, { scheme: "lecun_normal" }, spec.initSeed);
   if (spec.warmup) {
-    const D = tfDerivatives(objective);
+    const D = derivatives(objective);
     for (let t = 0; t < spec.warmup.steps; t++) {
       const g = D.lossAndGrad(w0).grad;
       w0 = w0.map((x, i) => x - (spec.warmup as { lr: number }).lr * g[i]);
@@ -101,11 +102,11 @@ export function buildTask(spec: TaskSpec): Task {
     data,
     objective,
     w0,
-    derivatives: () => tfDerivatives(objective),
+    derivatives: () => derivatives(objective),
     output: (i, j = 0) => {
       const o = outputObjective(model, data, i, j);
       held.push(o);
-      return tfDerivatives(o);
+      return derivatives(o);
     },
     dispose: () => held.forEach((h) => h.dispose()),
   };

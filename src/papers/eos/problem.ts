@@ -7,7 +7,8 @@
  * Our scale differs from the paper's (CIFAR-10 5k examples, width 200): MNIST digits 2×2 average-pooled to
  * 196 features, a few hundred to a few thousand examples, widths 32–64, so a whole notebook runs on a CPU.
  */
-import { tfDerivatives, type Derivatives, type Vec } from "../../autodiff/derivatives";
+import { type Derivatives, type Vec } from "../../autodiff/derivatives";
+import { derivatives } from "../../autodiff/select";
 import { loadCifar10 } from "../../data/cifar10";
 import { loadMnist } from "../../data/mnist";
 import { Rng } from "../../random";
@@ -16,6 +17,14 @@ import { initParams } from "../../models/init";
 import type { LossName } from "../../models/losses";
 import { mlp, type Mlp } from "../../models/mlp";
 import { supervisedObjective, type Dataset } from "../../models/objective";
+
+/**
+ * These training runs stay on the float32 tfjs engine: they are mostly gradient steps on 196-wide MNIST inputs,
+ * where tfjs is faster than the float64 engine (eos-gd, eos-sweep-size, corridors-along-gd quick: 70 s tfjs vs
+ * 94 s f64, `FLOWLAB_ENGINE=… flowlab figures --quick --only … --no-cache`), and their claims were tuned on
+ * float32 trajectories, which at the edge of stability are chaotic (f64 changes hover fractions by ~0.1).
+ */
+const ENGINE = "tfjs" as const;
 
 export interface DataConfig {
   /** MNIST (always available) or CIFAR-10 (only once downloaded; see ensureCifar10). */
@@ -94,7 +103,7 @@ export function buildProblem(c: ProblemConfig, data: Dataset = loadData(c.data))
   return {
     model,
     data,
-    D: tfDerivatives(objective),
+    D: derivatives(objective, { engine: ENGINE }),
     w0: initParams(model.layout, { scheme: "torch" }, c.net.initSeed),
     dispose: () => objective.dispose(),
   };

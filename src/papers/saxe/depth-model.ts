@@ -11,7 +11,7 @@
  *  - the optimal rate's scale 1/(D s₁^{2−2/D}), = 1/D with the task's s₁ = 1.
  */
 import { rk4Step, type Vec } from "../../flows/ode";
-import { tfDerivatives } from "../../autodiff/derivatives";
+import { derivatives } from "../../autodiff/select";
 import { mlp } from "../../models/mlp";
 import { gd } from "../../optim/gd";
 import { depthRate, modeMapStep } from "./analytic";
@@ -118,7 +118,7 @@ export async function simulateDepth(spec: DepthSimulationSpec, onTick?: () => Pr
   const model = mlp({ widths, activation: "identity", bias: false });
   const objective = summedSquaredError(model, correlationDataset(spec.sigma31T, spec.modes.d, spec.modes.c));
   try {
-    const deriv = tfDerivatives(objective);
+    const deriv = derivatives(objective);
     const target = spec.eps * referenceError(spec.modes.s);
     const trials: RateTrial[] = [];
     const w0s: Float64Array[] = [];

@@ -13,7 +13,7 @@
  * τȧ = s b, τḃ = s a, so a ≈ b ≈ ½(a₀ + b₀)e^{st/τ} and u = a·b ≈ ¼‖a₀ + b₀‖² e^{2st/τ}: the closed form's
  * u₀ is ¼ E‖a₀ + b₀‖² = N₂σ²/2.
  */
-import { tfDerivatives } from "../../autodiff/derivatives";
+import { derivatives } from "../../autodiff/select";
 import { hierarchicalDataset, type HierarchicalOptions } from "../../data/hierarchical";
 import type { Activation } from "../../models/activations";
 import { initParams } from "../../models/init";
@@ -82,7 +82,7 @@ export async function simulateModeLearning(spec: ModeLearningSpec, onTick?: () =
     const w0s = spec.seeds.map((seed) => initParams(model.layout, { scheme: "gaussian", std }, seed));
     const run: ModeLearningRun = { steps: [], strengths: spec.seeds.map(() => []) };
     await trainEnsemble(
-      tfDerivatives(objective),
+      derivatives(objective),
       w0s,
       w0s.map(() => gd(spec.lr)),
       {

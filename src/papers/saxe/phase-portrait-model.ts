@@ -8,7 +8,7 @@
  *     a' = a + λ b r,  b' = b + λ a r  (r = s − ab)   ⇒   a'² − b'² = (a² − b²)(1 − λ² r²),
  * which makes a sharp check of the library's training path (a 1→1→1 linear mlp trained by `gd`).
  */
-import { tfDerivatives } from "../../autodiff/derivatives";
+import { derivatives } from "../../autodiff/select";
 import { integrate } from "../../flows/ode";
 import { mlp, type Mlp } from "../../models/mlp";
 import type { Dataset } from "../../models/objective";
@@ -44,7 +44,7 @@ export async function gdModePaths(starts: [number, number][], s: number, lr: num
   try {
     const paths: PlanePath[] = starts.map(() => ({ t: [], a: [], b: [] }));
     await trainEnsemble(
-      tfDerivatives(objective),
+      derivatives(objective),
       starts.map(([a, b]) => Float64Array.of(a, b)),
       starts.map(() => gd(lr)),
       {
