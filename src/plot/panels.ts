@@ -56,6 +56,8 @@ export interface Series {
   opacity?: number;
   /** Deliberately without a legend entry (context traces); the linter accepts it. */
   unlabeled?: boolean;
+  /** Named by a text label drawn beside it (endLabel or an annotation) instead of a legend entry. */
+  directLabel?: boolean;
 }
 
 /** A styled scatter trace for one series. */
@@ -71,9 +73,9 @@ export function seriesTrace(s: Series): Data {
     line: { color, dash: s.dash ?? style.dash, width: s.width ?? style.width },
     marker: { color, size: 5 },
     legendgroup: s.group ?? s.name,
-    showlegend: s.unlabeled ? false : s.showlegend,
+    showlegend: s.unlabeled || s.directLabel ? false : s.showlegend,
     opacity: s.opacity,
-    meta: { role: s.process, unlabeled: s.unlabeled || undefined } satisfies TraceMeta,
+    meta: { role: s.process, unlabeled: s.unlabeled || undefined, directLabel: s.directLabel || undefined } satisfies TraceMeta,
   } as Data;
 }
 
@@ -452,6 +454,27 @@ function composeSized(panels: Panel[], size: FigureSize, o: FigureOptions): Plot
 }
 
 /** A text label at the end of a series (instead of a legend entry), in the series' colour. */
+/**
+ * Moves end labels apart vertically so that none is closer than `minGap` (in y-axis units: decades on a log
+ * axis) to the next, keeping their mean height: labels of curves that end together stay readable.
+ */
+export function spreadLabels<A extends Partial<Annotation>>(labels: A[], minGap: number): A[] {
+  const order = labels.map((a, i) => ({ i, y: Number(a.y) })).sort((p, q) => p.y - q.y);
+  const ys = order.map((o) => o.y);
+  for (let pass = 0; pass < labels.length; pass++) {
+    for (let j = 1; j < ys.length; j++) {
+      const overlap = minGap - (ys[j] - ys[j - 1]);
+      if (overlap > 0) {
+        ys[j - 1] -= overlap / 2;
+        ys[j] += overlap / 2;
+      }
+    }
+  }
+  const out = labels.slice();
+  order.forEach((o, j) => (out[o.i] = { ...labels[o.i], y: ys[j] }));
+  return out;
+}
+
 export function endLabel(s: { name: string; x: number[]; y: number[]; color?: string; process?: Process }, opts: { xshift?: number; yshift?: number; xanchor?: "left" | "right" } = {}): Partial<Annotation> {
   let i = s.x.length - 1;
   while (i > 0 && !(Number.isFinite(s.x[i]) && Number.isFinite(s.y[i]))) i--;

@@ -207,7 +207,7 @@ function panelsOfPreconditionedFigure(t: Tables, c: PreconditionedConfig): Panel
       trajectories: c.shown.map((scale, i) => {
         const run = where(t.iterates, { scale });
         const keep = run.w1.map((_, k) => k).filter((k) => Math.abs(run.w1[k]) <= r && Math.abs(run.w2[k]) <= r);
-        return { name: `P = P₀/${scale}, λ_max(P⁻¹H) = ${run.lambda1[0].toFixed(2)}`, x: keep.map((k) => run.w1[k]), y: keep.map((k) => run.w2[k]), color: color(i) };
+        return { name: `P = P₀/${scale}, λmax(P⁻¹H) = ${run.lambda1[0].toFixed(2)}`, x: keep.map((k) => run.w1[k]), y: keep.map((k) => run.w2[k]), color: color(i) };
       }),
     }),
   ];
@@ -216,28 +216,33 @@ function panelsOfPreconditionedFigure(t: Tables, c: PreconditionedConfig): Panel
     // Below ~1e-15 of the start a coefficient is round-off (and may be exactly 0): not drawn.
     for (const col of ["c1", "c2"]) run[col] = run[col].map((v) => (v > 1e-15 * Math.max(run.c1[0], run.c2[0]) ? v : NaN));
     panels.push(
-      curvesPanel({
-        title: `(${"bc"[i]}) |uᵢᵀP w_t|, λ(P⁻¹H) = ${run.lambda1[0].toFixed(2)}, ${run.lambda2[0].toFixed(2)}`,
-        yTitle: "|cᵢ|  (solid: u₁, dashed: u₂)",
-        logY: true,
-        series: [
-          { name: `P = P₀/${scale}`, x: run.step, y: run.c1, color: color(i), group: `s${scale}` },
-          { name: `P = P₀/${scale}, u₂`, x: run.step, y: run.c2, color: color(i), dash: "dash", group: `s${scale}`, showlegend: false },
-          { name: "prediction |1 − λᵢ|ᵗ|cᵢ(0)|", x: run.step, y: run.pred1, process: "prediction", group: "prediction" },
-          { name: "prediction |1 − λᵢ|ᵗ|cᵢ(0)|", x: run.step, y: run.pred2, process: "prediction", group: "prediction" },
-        ],
-      }),
+      {
+        ...curvesPanel({
+          title: `(${"bc"[i]}) ${run.lambda1[0] < 2 ? "stable" : "unstable"} P: λ(P⁻¹H) = ${run.lambda1[0].toFixed(2)}, ${run.lambda2[0].toFixed(2)}`,
+          yTitle: "|uᵢᵀP wₜ|",
+          logY: true,
+          // Predictions first (drawn under), thin and dashed; the measured coefficients over them.
+          series: [
+            { name: "prediction |1 − λᵢ|ᵗ|cᵢ(0)|", x: run.step, y: run.pred1, process: "prediction", group: "prediction" },
+            { name: "prediction |1 − λᵢ|ᵗ|cᵢ(0)|", x: run.step, y: run.pred2, process: "prediction", group: "prediction" },
+            { name: "along u₁", x: run.step, y: run.c1, color: color(i), width: 1.5 },
+            { name: "along u₂", x: run.step, y: run.c2, color: color(i), mode: "markers" },
+          ],
+        }),
+        // The empty corner: u₂ decays fast under a stable P (bottom right free), slowly under an unstable one.
+        legend: run.lambda1[0] < 2 ? "bottom right" : "bottom left",
+      },
     );
   });
   const sweepPanel = curvesPanel({
-    title: "(d) growth against λ_max(P⁻¹H)",
-    xTitle: "λ_max(P⁻¹H)",
-    yTitle: "‖w_T‖/‖w₀‖",
+    title: "(d) growth against λmax(P⁻¹H)",
+    xTitle: "λmax(P⁻¹H)",
+    yTitle: "‖wₙ‖/‖w₀‖",
     logY: true,
     series: [{ name: "preconditioned GD", x: t.sweep.lambda_max, y: t.sweep.growth, process: "discrete", mode: "lines+markers" }],
   });
   sweepPanel.shapes = [verticalLine(2)];
-  panels.push(sweepPanel);
+  panels.push({ ...sweepPanel, legend: "bottom right" });
   return panels;
 }
 
@@ -277,8 +282,8 @@ export const cfPreconditionedQuadratic: Experiment<PreconditionedConfig> = regis
   },
   run: runPreconditioned,
   figures: panelFigures(panelsOfPreconditionedFigure, [
-    { id: "central-flows-rmsprop-quadratic", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: the preconditioned quadratic demo", title: "Preconditioned GD on a quadratic: stable iff λ_max(P⁻¹H) < 2", size: "text", pick: [0, 1, 2, 3],
-      caption: () => `Preconditioned GD w ← w − P⁻¹Hw on a 2-D quadratic. (a) iterates; (b, c) |uᵢᵀPw_t| along the generalized eigenvectors for a stable and an unstable P; (d) growth against λ_max(P⁻¹H), crossing 1 at 2.` },
+    { id: "central-flows-rmsprop-quadratic", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: the preconditioned quadratic demo", title: "Preconditioned GD on a quadratic: stable iff λmax(P⁻¹H) < 2", size: "text", pick: [0, 1, 2, 3],
+      caption: () => `Preconditioned GD w ← w − P⁻¹Hw on a 2-D quadratic. (a) iterates; (b, c) |uᵢᵀPwₜ| along the generalized eigenvectors uᵢ for a stable and an unstable P (line and markers: measured; thin dashed: the prediction |1 − λᵢ|ᵗ|cᵢ(0)|); (d) growth ‖wₙ‖/‖w₀‖ after n steps against λmax(P⁻¹H), crossing 1 at 2.` },
   ]),
   claims: preconditionedClaims,
 });

@@ -137,26 +137,43 @@ function quadraticFigure(tables: Tables, c: ClrToysConfig) {
   const steps = seriesOf(quad, qm, "lr", "markers")
     .filter((s) => s.name === qm[0].name || s.name === qm[1].name)
     .map((s) => ({ ...s, dash: undefined }));
+  // The three reference rates as dotted lines named by labels at their right end (not legend swatches, which
+  // would be three identical dotted entries).
+  const refs: [string, number, "top" | "bottom"][] = [
+    ["2/λmax", 2 / l2, "bottom"],
+    ["1/(2λmin)", 1 / (2 * l1), "bottom"],
+    ["1/(2λmax)", 1 / (2 * l2), "top"],
+  ];
   const lr = curvesPanel({
     title: "(b) step sizes",
     yTitle: "step size η",
     logY: true,
-    series: steps,
-    thresholds: [
-      { x: span, y: 2 / l2, name: "2/λmax" },
-      { x: span, y: 1 / (2 * l2), name: "1/(2λmax), 1/(2λmin)" },
-      { x: span, y: 1 / (2 * l1), name: "1/(2λmax), 1/(2λmin)" },
-    ],
+    series: [...steps, ...refs.map(([name, y]): Series => ({ name, x: span, y: [y, y], process: "threshold", directLabel: true }))],
   });
+  // Room above the largest rate for the legend, so it covers no step.
+  const yMin = Math.min(...steps.flatMap((s) => s.y.filter((v) => v > 0)), 1 / (2 * l2));
   lr.xaxis = { ...lr.xaxis, range: [-2, last + 2] };
+  lr.yaxis = { ...lr.yaxis, range: [Math.log10(yMin) - 0.15, Math.log10(1 / (2 * l1)) + 0.75] };
+  // Curves that end early are labelled to the right of their end, the others to the left (inside the panel).
+  // The two fast methods end together near 1e-15: their labels go right of the end, the earlier one lower.
+  const lossLabels = lossSeries.map((s) => {
+    const end = s.x[s.x.length - 1];
+    const early = end < 0.8 * last;
+    const first = early && lossSeries.every((o) => o === s || o.x[o.x.length - 1] >= end);
+    return endLabel({ ...s, y: s.y.map(Math.log10) }, early ? { xanchor: "left", xshift: 3, yshift: first ? -16 : -4 } : { xanchor: "right", yshift: 2 });
+  });
+  const loss = lossPanel({ title: "(a) loss", series: lossSeries.map((s) => ({ ...s, directLabel: true })) });
+  // Room below the fastest curves for their labels.
+  const lossMin = Math.min(...lossSeries.flatMap((s) => s.y.filter((v) => v > 0)));
+  loss.yaxis = { ...loss.yaxis, range: [Math.log10(lossMin) - 1.5, Math.log10(Math.max(...lossSeries.map((s) => s.y[0]))) + 0.5] };
   return composeFigure(
     [
-      { ...lossPanel({ title: "(a) loss", series: lossSeries }), legend: "none", annotations: lossSeries.map((s) => endLabel({ ...s, y: s.y.map(Math.log10) }, { xanchor: "right", yshift: 2 })) },
-      { ...lr, legend: "none", annotations: [
-        { text: "2/λmax", x: last, y: Math.log10(2 / l2), xref: "x", yref: "y", xanchor: "right", yanchor: "bottom", showarrow: false },
-        { text: "1/(2λmin)", x: last, y: Math.log10(1 / (2 * l1)), xref: "x", yref: "y", xanchor: "right", yanchor: "bottom", showarrow: false },
-        { text: "1/(2λmax)", x: last, y: Math.log10(1 / (2 * l2)), xref: "x", yref: "y", xanchor: "right", yanchor: "top", showarrow: false },
-      ] },
+      { ...loss, legend: "none", annotations: lossLabels },
+      {
+        ...lr,
+        legend: "top left",
+        annotations: refs.map(([text, y, side]) => ({ text, x: last, y: Math.log10(y), xref: "x" as const, yref: "y" as const, xanchor: "right" as const, yanchor: side, showarrow: false })),
+      },
     ],
     { size: "text", cols: 2 },
   );

@@ -5,8 +5,8 @@
  * regularization loss E + (h/4)‖g‖² far better than the flow of E; Barrett & Dherin, 2021).
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, contourPanel, curvesPanel, distancePanel, endLabel, gridFromColumns, type Panel, type Series } from "../../plot/panels";
-import { sweepColor } from "../../plot/palette";
+import { composeFigure, contourPanel, curvesPanel, distancePanel, endLabel, gridFromColumns, spreadLabels, type Panel, type Series } from "../../plot/panels";
+import { GREY, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, FigureSpec, RunContext, Tables } from "../../lab/types";
 import { gridTable, maxOf } from "./common";
@@ -65,7 +65,7 @@ const GREYS: [number, string][] = [
 function mapFigure(tables: Tables, c: DriftConfig) {
   const { map, gaps } = tables;
   const color = (k: number): string => sweepColor(k, c.points.length);
-  const points: Series[] = c.points.map((p, k) => ({ name: `${k + 1}`, x: [p[0]], y: [p[1]], color: color(k), mode: "markers" }));
+  const points: Series[] = c.points.map((p, k) => ({ name: `${k + 1}`, x: [p[0]], y: [p[1]], color: color(k), mode: "markers", directLabel: true }));
   const hg = contourPanel({ title: "(a) log₁₀‖Hg‖", ...gridFromColumns(map.x, map.y, map.hgNorm), logZ: true, kind: "heatmap", colorscale: GREYS, showScale: false, trajectories: points, xTitle: "x", yTitle: "y" });
   const labels = c.points.map((p, k) => ({ text: `${k + 1}`, x: p[0], y: p[1], xref: "x" as const, yref: "y" as const, xanchor: "left" as const, xshift: 5, showarrow: false, font: { color: color(k) } }));
   const series: Series[] = [];
@@ -73,7 +73,7 @@ function mapFigure(tables: Tables, c: DriftConfig) {
   let predictionShown = false;
   c.points.forEach((_, k) => {
     const rows = where(gaps, { point: k });
-    const s: Series = { name: `point ${k + 1}`, x: rows.h, y: rows.gap.map((g) => Math.max(g, 1e-17)), color: color(k), mode: "lines+markers", width: 1.25 };
+    const s: Series = { name: `point ${k + 1}`, x: rows.h, y: rows.gap.map((g) => Math.max(g, 1e-17)), color: color(k), mode: "lines+markers", width: 1.25, directLabel: true };
     series.push(s);
     ends.push(endLabel({ ...s, name: `${k + 1}`, x: s.x.map(Math.log10), y: s.y.map(Math.log10) }, { xanchor: "left", xshift: 4, yshift: -6 }));
     if (rows.inCorridor[0] === 0) {
@@ -85,7 +85,7 @@ function mapFigure(tables: Tables, c: DriftConfig) {
   return composeFigure(
     [
       { ...hg, legend: "none", annotations: labels },
-      { ...slope, legend: "top left", annotations: ends },
+      { ...slope, legend: "top left", annotations: spreadLabels(ends, 0.9) },
     ],
     { size: "text", cols: 2 },
   );
@@ -102,10 +102,16 @@ function igrFigure(tables: Tables, c: DriftConfig) {
     const color = sweepColor(i, c.igrHs.length);
     return [
       { name: `η = ${h}`, x: rows.step, y: rows.gapToFlow, color, width: 1.5 },
-      { name: `η = ${h}, modified`, x: rows.step, y: rows.gapToModifiedFlow, color, dash: "dash", width: 1.5, showlegend: false },
+      // Named like its solid partner (one legend entry per η); the dash is explained by the key entries below.
+      { name: `η = ${h}`, x: rows.step, y: rows.gapToModifiedFlow, color, dash: "dash", width: 1.5, showlegend: false },
     ];
   });
-  return composeFigure([{ ...distancePanel({ xTitle: "step n", yTitle: "‖θₙ − φ(nη)‖", series }), legend: "top right" }], { size: "column", heightIn: 2.4 });
+  // Legend-only key for the two line styles (no data drawn).
+  const key: Series[] = [
+    { name: "to the flow of E", x: [NaN], y: [NaN], color: GREY.dark, width: 1.5 },
+    { name: "to the flow of Ẽ (modified)", x: [NaN], y: [NaN], color: GREY.dark, dash: "dash", width: 1.5 },
+  ];
+  return composeFigure([{ ...distancePanel({ xTitle: "step n", yTitle: "‖θₙ − φ(nη)‖", series: [...series, ...key] }), legend: "top right" }], { size: "column", heightIn: 2.8 });
 }
 
 function claims(tables: Tables, c: DriftConfig): Claim[] {

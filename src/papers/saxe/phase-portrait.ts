@@ -124,7 +124,8 @@ function portraitFigure(tables: Tables, c: PhasePortraitConfig) {
     traces,
     xaxis: { ...axisStyle({ title: "a (first-layer strength)" }), range: [-c.range, c.range] },
     yaxis: { ...axisStyle({ title: "b (second-layer strength)" }), range: [-c.range, c.range], scaleanchor: "x" },
-    legend: "none",
+    // The top-left corner holds only field arrows (every start is elsewhere).
+    legend: "top left",
   };
   return composeFigure([panel], { size: "column", heightIn: 3.1 });
 }
