@@ -1,6 +1,6 @@
 /**
  * Figure exports are the same bytes wherever they are rebuilt (issue 17). One small real figure (two panels,
- * legends, tick labels, panel titles with η and σ²) is exported to SVG, PNG, PDF and HTML by two browsers, each
+ * legends, tick labels, panel titles with η and σ², one axis title typeset by MathJax) is exported to SVG, PNG, PDF and HTML by two browsers, each
  * with a fresh profile and its own fontconfig file: one sees only the DejaVu fonts, the other also sees another
  * font that fontconfig prefers for every family our style could fall back to (sans-serif, Arial, Helvetica,
  * Arimo). A control measures plain system-font text in both browsers to prove the two font setups really differ;
@@ -65,6 +65,7 @@ function figure(): PlotlyFigure {
       curvesPanel({
         title: "sharpness and σ²",
         yTitle: "S(w), σ²",
+        xTitle: "$t\\,\\eta$", // MathJax (its SVG ids are renumbered too)
         series: [
           { name: "sharpness", x, y: sharp, process: "optimizer" },
           { name: "σ² (×50)", x, y: sigma2.map((v) => 50 * v), process: "central" },

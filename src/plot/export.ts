@@ -135,7 +135,8 @@ export function finishSvg(svg: string, widthPx: number, heightPx: number, widthI
   if (!open) throw new Error("finishSvg: no <svg> element in plotly's output");
   let tag = open[0].replace(/\swidth="[^"]*"/, "").replace(/\sheight="[^"]*"/, "").replace(/\sviewBox="[^"]*"/, "");
   tag = tag.replace(/^<svg/, `<svg width="${+widthIn.toFixed(4)}in" height="${+heightIn.toFixed(4)}in" viewBox="0 0 ${widthPx} ${heightPx}"`);
-  const style = `<title>${escapeXml(title)}</title><style>${fontFaceCss(text, { bold: /font-weight:\s*bold|<b>/.test(out), italic: /font-style:\s*italic/.test(out) })}</style>`;
+  // MathJax's nested <svg>s are sized in ex: the root's font-family makes that Arimo's ex in every viewer.
+  const style = `<title>${escapeXml(title)}</title><style>${fontFaceCss(text, { bold: /font-weight:\s*bold|<b>/.test(out), italic: /font-style:\s*italic/.test(out) })}\nsvg{font-family:'${FONT_FAMILY}'}</style>`;
   return out.slice(0, open.index) + tag + style + out.slice(open.index + open[0].length);
 }
 
@@ -168,7 +169,10 @@ export function stripPdfDates(pdf: Buffer): Buffer {
   return out === text ? pdf : Buffer.from(out, "latin1");
 }
 
-const BLANK_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff}</style></head><body><div id="fig"></div></body></html>`;
+// The page font is Arimo too, also inside every plot (plotly's stylesheet sets 'Open Sans', verdana, arial there, and
+// toImage redraws in a plot of its own outside #fig): MathJax's SVG is sized in ex of the surrounding font, where
+// plotly typesets it and where it measures it to place it, so a system font there moves maths between machines.
+const BLANK_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff;font-family:'${FONT_FAMILY}'}.js-plotly-plot .plotly,.js-plotly-plot .plotly div{font-family:'${FONT_FAMILY}'!important}</style></head><body><div id="fig"></div></body></html>`;
 
 /** A headless Chromium with fresh profile, for rendering many figures. Close it when done. */
 export class FigureExporter {
