@@ -5,14 +5,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../src/cli/figures";
 import { UsageError } from "../src/cli/args";
 import { registerExperiment } from "../src/lab/registry";
 import { claim } from "../src/lab/claims";
-import type { Manifest, Report } from "../src/lab/manifest";
+import { LAST_RUN_FILE, type LastRun, type Manifest, type Report } from "../src/lab/manifest";
 
 process.env.FLOWLAB_RESULTS = mkdtempSync(join(tmpdir(), "flowlab-cli-results-"));
 process.env.FLOWLAB_PROGRESS = "0";
@@ -58,11 +58,14 @@ test("--only demo --quick writes valid SVG, PDF, PNG (2×), HTML, CSV, manifest 
     assert.equal(entry.size, "text");
     assert.ok(entry.caption.length > 40 && !/[_^]\{/.test(entry.caption), `a caption without raw TeX: ${entry.caption}`);
     assert.match(entry.configHash, /^[0-9a-f]{16}$/);
-    assert.equal(entry.cached, false);
+    assert.equal(entry.codeHash.length > 0 && entry.engine !== null, true, "code hash and engine recorded");
     assert.ok(entry.backend);
     assert.deepEqual([...entry.files].sort(), [...["html", "pdf", "png", "svg"].map((x) => `${entry.id}.${x}`), ...tables].sort());
     for (const f of entry.files) assert.ok(existsSync(join(out, f)), f);
   }
+  const lastRun = readJson<LastRun>(join(out, LAST_RUN_FILE));
+  assert.equal(lastRun.experiments.demo.cached, false, "per-run fields are in .last-run.json");
+  assert.ok(lastRun.experiments.demo.runtimeMs >= 0);
   const report = readJson<Report>(join(out, "report.json"));
   assert.equal(report.passed, true);
   assert.deepEqual(
@@ -100,6 +103,15 @@ test("--only demo --quick writes valid SVG, PDF, PNG (2×), HTML, CSV, manifest 
   assert.equal(csv[0], "eta,eta_lambda_max,growth,diverged,unstable");
   assert.equal(csv.length, 8 + 2, "header, 8 sweep rows, final newline");
 
+  // Rerun with nothing changed (results from the cache, a new browser): every file the same bytes but the timings.
+  const snapshot = (): Map<string, Buffer> => new Map(readdirSync(out).filter((f) => f !== LAST_RUN_FILE && !f.startsWith(".manifest")).map((f) => [f, readFileSync(join(out, f))]));
+  const before = snapshot();
+  const again = await figures(["--only", "demo", "--quick", "--out", out]);
+  assert.equal(again.code, 0, again.err);
+  const after = snapshot();
+  assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
+  for (const [f, bytes] of before) assert.ok(bytes.equals(after.get(f) as Buffer), `${f} changed on an unchanged rerun`);
+
   // Warm rerun without the browser: the cached path alone.
   const t0 = Date.now();
   const warm = await figures(["--only", "demo", "--quick", "--out", out, "--formats", "csv,html"]);
@@ -107,7 +119,7 @@ test("--only demo --quick writes valid SVG, PDF, PNG (2×), HTML, CSV, manifest 
   assert.equal(warm.code, 0);
   assert.match(warm.out, /demo: results from cache/);
   assert.ok(ms < 2000, `warm rerun took ${ms} ms`);
-  assert.ok(readJson<Manifest>(join(out, "manifest.json")).figures.every((e) => e.cached), "every figure from the cache");
+  assert.equal(readJson<LastRun>(join(out, LAST_RUN_FILE)).experiments.demo.cached, true, "the results came from the cache");
 });
 
 registerExperiment<{ n: number }>({

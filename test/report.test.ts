@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { canonicalJson, hashOf } from "../src/lab/hash";
 import { ResultsCache, cacheHash, type CacheKey } from "../src/lab/cache";
 import { claim, failing, formatClaimsTable } from "../src/lab/claims";
-import { updateManifest, updateReport, type ManifestEntry } from "../src/lab/manifest";
+import { LAST_RUN_FILE, lastRuntimes, readLastRun, updateLastRun, updateManifest, updateReport, type ManifestEntry } from "../src/lab/manifest";
 import { registerExperiment, getExperiment, listExperiments } from "../src/lab/registry";
 import { runExperiment, resolveConfig } from "../src/lab/run";
 import { tableToCsv, toTable, toDataFrame } from "../src/lab/tables";
@@ -215,13 +215,11 @@ test("manifest and report: a subset run replaces its own entries and keeps the o
     size: "column",
     mode: "quick",
     configHash: hash,
+    codeHash: "c",
     config: {},
     version: "0",
-    gitCommit: null,
     backend: null,
-    runtimeMs: 1,
-    cached: false,
-    generatedAt: "",
+    engine: "auto",
     files: [`${id}.svg`],
   });
   updateManifest(dir, [entry("a", "1"), entry("b", "1")]);
@@ -245,6 +243,44 @@ test("manifest and report: a subset run replaces its own entries and keeps the o
   );
 });
 
+test("manifest, report and gallery hold nothing that changes per run; timings go to .last-run.json", async () => {
+  const { writeGallery } = await import("../src/lab/gallery");
+  const dir = tmp();
+  const entry: ManifestEntry = { id: "a-fig", experiment: "a", title: "A", paper: "P", paperFigure: "P, Fig. 1", caption: "c", size: "text", mode: "full", configHash: "h", codeHash: "c", config: { lr: 0.1 }, version: "0", backend: "wasm", engine: "auto", files: ["a-fig.svg"] };
+  const write = (): string[] => {
+    const m = updateManifest(dir, [entry]);
+    const r = updateReport(dir, [{ experiment: "a", ...claim("x", "s", -1, "<", 0) }]);
+    writeGallery(dir, m, r);
+    return ["manifest.json", "report.json", "README.md"].map((f) => readFileSync(join(dir, f), "utf8"));
+  };
+  const first = write();
+  updateLastRun(dir, { a: { runtimeMs: 1234, cached: false, finishedAt: new Date().toISOString(), gitCommit: "abc" } });
+  const second = write();
+  updateLastRun(dir, { a: { runtimeMs: 5, cached: true, finishedAt: new Date(Date.now() + 1000).toISOString(), gitCommit: "def" } });
+  assert.deepEqual(second, first, "an unchanged rerun rewrites the tracked files byte for byte");
+  for (const text of first) assert.doesNotMatch(text, /generatedAt|runtimeMs|cached|gitCommit|finishedAt|\d{4}-\d\d-\d\dT\d\d:/);
+  assert.deepEqual(Object.keys(JSON.parse(first[0]).figures[0]), ["id", "experiment", "title", "paper", "paperFigure", "caption", "size", "mode", "configHash", "codeHash", "config", "version", "backend", "engine", "files"]);
+  // A subset run keeps the other experiments' timings.
+  updateLastRun(dir, { b: { runtimeMs: 7, cached: false, finishedAt: "t", gitCommit: null } });
+  assert.deepEqual([...lastRuntimes(dir)], [["a", 5], ["b", 7]]);
+  assert.equal(readLastRun(dir).experiments.a.cached, true);
+});
+
+test("a manifest written before .last-run.json: its per-run fields move there, the rewrite drops them", () => {
+  const dir = tmp();
+  const legacy = { generatedAt: "2026-11-30T05:17:26.685Z", figures: [
+    { id: "old-exp", title: "Old", paper: "P", mode: "full", configHash: "h", config: {}, version: "0.1.0", gitCommit: "1bd5", backend: "wasm", runtimeMs: 246410, cached: true, generatedAt: "2026-11-23T14:52:57.108Z", files: ["old-exp.svg"] },
+  ] };
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify(legacy));
+  assert.deepEqual([...lastRuntimes(dir)], [["old-exp", 246410]], "read from the old manifest before any rewrite");
+  const m = updateManifest(dir, [{ id: "new-fig", experiment: "new", title: "N", paper: "P", paperFigure: "", caption: "", size: "column", mode: "full", configHash: "h", codeHash: "c", config: {}, version: "0", backend: null, engine: "auto", files: [] }]);
+  assert.deepEqual(m.figures.map((e) => e.id), ["new-fig", "old-exp"]);
+  const written = readFileSync(join(dir, "manifest.json"), "utf8");
+  assert.doesNotMatch(written, /generatedAt|runtimeMs|cached|gitCommit/);
+  const last = JSON.parse(readFileSync(join(dir, LAST_RUN_FILE), "utf8"));
+  assert.deepEqual(last.experiments["old-exp"], { runtimeMs: 246410, cached: true, finishedAt: "2026-11-23T14:52:57.108Z", gitCommit: "1bd5" });
+});
+
 test("tables: numeric columns of equal length, from DataFrames too, and CSV", () => {
   assert.throws(() => toTable({ a: [1, 2], b: [1] }, "t"), /t\.b has 1 rows, other columns have 2/);
   assert.throws(() => toTable({ a: [1, "x"] } as unknown as Record<string, number[]>, "t"), /t\.a\[1\] must be a number, got string x/);
@@ -258,14 +294,12 @@ test("the gallery lists every figure with its image and claims, flagging failure
   const { galleryMarkdown } = await import("../src/lab/gallery");
   const md = galleryMarkdown(
     {
-      generatedAt: "t",
       figures: [
-        { id: "b-fig", experiment: "b-fig", paperFigure: "P, Fig. 2", caption: "B's caption", size: "text", title: "B", paper: "P", mode: "full", configHash: "h", config: {}, version: "0", gitCommit: null, backend: "wasm", runtimeMs: 1500, cached: false, generatedAt: "t", files: ["b-fig.png", "b-fig.svg"] },
-        { id: "a-fig", experiment: "a-fig", paperFigure: "P, Fig. 1", caption: "", size: "column", title: "A", paper: "P", mode: "quick", configHash: "h", config: {}, version: "0", gitCommit: null, backend: "wasm", runtimeMs: 10, cached: true, generatedAt: "t", files: ["a-fig.csv"] },
+        { id: "b-fig", experiment: "b-fig", paperFigure: "P, Fig. 2", caption: "B's caption", size: "text", title: "B", paper: "P", mode: "full", configHash: "h", codeHash: "c", config: {}, version: "0", backend: "wasm", engine: "auto", files: ["b-fig.png", "b-fig.svg"] },
+        { id: "a-fig", experiment: "a-fig", paperFigure: "P, Fig. 1", caption: "", size: "column", title: "A", paper: "P", mode: "quick", configHash: "h", codeHash: "c", config: {}, version: "0", backend: "wasm", engine: null, files: ["a-fig.csv"] },
       ],
     },
     {
-      generatedAt: "t",
       passed: false,
       claims: [
         { experiment: "b-fig", id: "c1", statement: "x | y", measured: 0.5, comparator: "<", threshold: 1, passed: true },
@@ -274,7 +308,7 @@ test("the gallery lists every figure with its image and claims, flagging failure
     },
   );
   assert.ok(md.indexOf("## a-fig") < md.indexOf("## b-fig"), "sorted by id");
-  assert.match(md, /\| \[b-fig\]\(#b-fig\) \| b-fig \| full \| 1\.5 s \| 1\/2 pass \|/);
+  assert.match(md, /\| \[b-fig\]\(#b-fig\) \| b-fig \| full \| 1\/2 pass \|/);
   assert.match(md, /<img src="b-fig\.png" width="648" alt="b-fig">/);
   assert.match(md, /reproduces P, Fig\. 2 \(text width\)/);
   assert.match(md, /B's caption/);

@@ -19,7 +19,8 @@ import { FigureExporter, EXPORT_FORMATS, type ExportFormat } from "../plot/expor
 import { writeFileAtomic } from "../atomic";
 import { projectRoot } from "../lab/cache";
 import { failing, formatClaimsTable, type ClaimRow } from "../lab/claims";
-import { gitCommit, updateManifest, updateReport, type ManifestEntry } from "../lab/manifest";
+import { gitCommit, updateLastRun, updateManifest, updateReport, LAST_RUN_FILE, type ExperimentRun, type ManifestEntry } from "../lab/manifest";
+import { requestedEngine } from "../autodiff/select";
 import { writeGallery } from "../lab/gallery";
 import { VERSION } from "../version";
 import { FIGURE_SIZES, isFigureSize, type FigureSize } from "../plot/sizes";
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   if (sizeFlag !== undefined && !isFigureSize(sizeFlag)) throw new UsageError(`--size: '${sizeFlag}' is not one of ${FIGURE_SIZES.join(", ")}`);
   const sizeOverride = sizeFlag as FigureSize | undefined;
   const mode = flags.quick ? "quick" : defaultMode();
+  const engine = requestedEngine(); // checks FLOWLAB_ENGINE before any work
   // figures/ holds the full-size reproductions; quick runs (smoke tests) never overwrite them.
   const out = flags.out ? resolve(flags.out as string) : join(projectRoot(), mode === "quick" ? join("data", "figures-quick") : "figures");
 
@@ -92,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   const queue = flags.queue as string | undefined;
 
   const entries: ManifestEntry[] = [];
+  const runs: Record<string, ExperimentRun> = {};
   const rows: ClaimRow[] = [];
   let failures = 0;
   let exporter: FigureExporter | null = null;
@@ -164,17 +167,16 @@ export async function main(argv: string[]): Promise<number> {
         size,
         mode,
         configHash: r.hash,
+        codeHash: r.codeHash,
         config: r.config,
         version: VERSION,
-        gitCommit: commit,
         backend: r.backend,
-        runtimeMs: r.computeMs,
-        cached: r.cache === "hit",
-        generatedAt: new Date().toISOString(),
+        engine,
         // The experiment's tables belong to every figure drawn from them.
         files: [...figFiles, ...files],
       });
     }
+    runs[exp.id] = { runtimeMs: r.computeMs, cached: r.cache === "hit", finishedAt: new Date().toISOString(), gitCommit: commit };
     const mine = r.claims.map((c) => ({ experiment: exp.id, ...c }));
     rows.push(...mine);
     if (executor.remote) console.log(formatClaimsTable(mine));
@@ -215,9 +217,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const manifest = updateManifest(out, entries, experiments.map((e) => e.id));
   const report = updateReport(out, rows);
+  updateLastRun(out, runs);
   writeGallery(out, manifest, report);
   const rel = (p: string): string => (isAbsolute(p) && p.startsWith(root) ? p.slice(root.length + 1) || "." : p);
-  console.log(`wrote ${rel(join(out, "manifest.json"))}, ${rel(join(out, "report.json"))}, ${rel(join(out, "README.md"))} in ${seconds(Date.now() - t0)}\n`);
+  console.log(`wrote ${rel(join(out, "manifest.json"))}, ${rel(join(out, "report.json"))}, ${rel(join(out, "README.md"))} (timings: ${rel(join(out, LAST_RUN_FILE))}) in ${seconds(Date.now() - t0)}\n`);
   console.log(formatClaimsTable(rows));
   return failures === 0 && !rows.some(failing) ? 0 : 1;
 }

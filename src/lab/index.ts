@@ -13,7 +13,7 @@ export type * from "./types";
 export { COMPARATORS } from "./types";
 export { ResultsCache, TaskCache, cacheHash, defaultResultsDir, projectRoot, type CacheKey, type CacheMeta, type CacheEntry, type CacheLookup } from "./cache";
 export { claim, formatClaimsTable, type ClaimRow } from "./claims";
-export { updateManifest, updateReport, gitCommit, type Manifest, type ManifestEntry, type Report } from "./manifest";
+export { updateManifest, updateReport, updateLastRun, readLastRun, lastRuntimes, LAST_RUN_FILE, gitCommit, type Manifest, type ManifestEntry, type Report, type LastRun, type ExperimentRun } from "./manifest";
 export { canonicalJson, hashOf, sha256 } from "./hash";
 export { galleryMarkdown, writeGallery } from "./gallery";
 export { trackRun, interruptActiveRuns, activeRunCount, type TrackedRun } from "./interrupt";

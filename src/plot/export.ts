@@ -2,9 +2,10 @@
  * Publication export through the system's headless Chromium driven by playwright-core (never a downloaded
  * browser). Every file has the figure's final physical size: SVG width/height in inches, PDF page size in
  * inches with the figure's title as /Title, PNG at 300 dpi (pHYs set). Text is set in Arimo, inlined from
- * @fontsource/arimo through @font-face (fonts.ts), so no system font is consulted; element ids in the SVG are
- * renumbered so the same figure gives the same bytes. Maths written as $…$ is typeset by MathJax 3 from
- * node_modules/mathjax (plotly.js 4 supports MathJax 3 and 4 in SVG text). HTML pages are self-contained.
+ * @fontsource/arimo through @font-face (fonts.ts), so no system font is consulted. Element ids in the SVG are
+ * renumbered and the PDF's creation dates removed, so the same figure gives the same bytes in every run and
+ * with any set of system fonts (test/render-determinism.test.ts). Maths written as $…$ is typeset by MathJax 3
+ * from node_modules/mathjax (plotly.js 4 supports MathJax 3 and 4 in SVG text). HTML pages are self-contained.
  * One browser serves many figures; `exportFigure` shares one exporter that closes itself when idle.
  */
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
@@ -70,6 +71,11 @@ export interface LaunchOptions {
   executablePath?: string;
   /** Block every network request (default true): figures never need the network. */
   offline?: boolean;
+  /**
+   * Variables added to the browser's environment (on top of this process's), e.g. FONTCONFIG_FILE to choose
+   * which system fonts Chromium sees (the determinism test hides or adds fonts this way).
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface ExportOptions {
@@ -129,7 +135,8 @@ export function finishSvg(svg: string, widthPx: number, heightPx: number, widthI
   if (!open) throw new Error("finishSvg: no <svg> element in plotly's output");
   let tag = open[0].replace(/\swidth="[^"]*"/, "").replace(/\sheight="[^"]*"/, "").replace(/\sviewBox="[^"]*"/, "");
   tag = tag.replace(/^<svg/, `<svg width="${+widthIn.toFixed(4)}in" height="${+heightIn.toFixed(4)}in" viewBox="0 0 ${widthPx} ${heightPx}"`);
-  const style = `<title>${escapeXml(title)}</title><style>${fontFaceCss(text, { bold: /font-weight:\s*bold|<b>/.test(out), italic: /font-style:\s*italic/.test(out) })}</style>`;
+  // MathJax's nested <svg>s are sized in ex: the root's font-family makes that Arimo's ex in every viewer.
+  const style = `<title>${escapeXml(title)}</title><style>${fontFaceCss(text, { bold: /font-weight:\s*bold|<b>/.test(out), italic: /font-style:\s*italic/.test(out) })}\nsvg{font-family:'${FONT_FAMILY}'}</style>`;
   return out.slice(0, open.index) + tag + style + out.slice(open.index + open[0].length);
 }
 
@@ -151,7 +158,21 @@ export function setPngDpi(png: Buffer, dpi: number): Buffer {
   return Buffer.concat([png.subarray(0, ihdrEnd), chunk, png.subarray(ihdrEnd)]);
 }
 
-const BLANK_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff}</style></head><body><div id="fig"></div></body></html>`;
+/**
+ * Chromium's PDF without its /CreationDate and /ModDate (the only bytes that change between two exports of the
+ * same figure; Skia writes no /ID). Each entry is overwritten with spaces of the same length, which a PDF
+ * dictionary allows between tokens, so every byte offset in the xref table stays valid.
+ */
+export function stripPdfDates(pdf: Buffer): Buffer {
+  const text = pdf.toString("latin1"); // one char per byte: the round trip is lossless
+  const out = text.replace(/\/(?:CreationDate|ModDate)\s*\(D:[0-9+\-Z']*\)/g, (m) => " ".repeat(m.length));
+  return out === text ? pdf : Buffer.from(out, "latin1");
+}
+
+// The page font is Arimo too, also inside every plot (plotly's stylesheet sets 'Open Sans', verdana, arial there, and
+// toImage redraws in a plot of its own outside #fig): MathJax's SVG is sized in ex of the surrounding font, where
+// plotly typesets it and where it measures it to place it, so a system font there moves maths between machines.
+const BLANK_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff;font-family:'${FONT_FAMILY}'}.js-plotly-plot .plotly,.js-plotly-plot .plotly div{font-family:'${FONT_FAMILY}'!important}</style></head><body><div id="fig"></div></body></html>`;
 
 /** A headless Chromium with fresh profile, for rendering many figures. Close it when done. */
 export class FigureExporter {
@@ -173,7 +194,7 @@ export class FigureExporter {
     try {
       // handleSIGINT false: playwright's own SIGINT handler would exit the process (130): a notebook kernel that drew
       // a figure would die on Kernel → Interrupt. Callers decide what an interrupt means.
-      context = await chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: CHROMIUM_FLAGS, offline: opts.offline ?? true, handleSIGINT: false });
+      context = await chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: CHROMIUM_FLAGS, offline: opts.offline ?? true, handleSIGINT: false, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
     } catch (e) {
       rmSync(profileDir, { recursive: true, force: true });
       throw new Error(`could not start Chromium at ${executablePath}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
@@ -250,11 +271,11 @@ export class FigureExporter {
       await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeXml(titleOf(fig, o))}</title><style>@page{size:${widthIn}in ${heightIn}in;margin:0}html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head><body>${svg}</body></html>`);
       await page.evaluate(async () => {
         const loads: Promise<unknown>[] = [];
-      document.fonts.forEach((f) => void loads.push(f.load()));
-      await Promise.all(loads);
+        document.fonts.forEach((f) => void loads.push(f.load()));
+        await Promise.all(loads);
         await document.fonts.ready;
       });
-      return page.pdf({ width: `${widthIn}in`, height: `${heightIn}in`, printBackground: true, pageRanges: "1", margin: { top: "0", right: "0", bottom: "0", left: "0" } });
+      return stripPdfDates(await page.pdf({ width: `${widthIn}in`, height: `${heightIn}in`, printBackground: true, pageRanges: "1", margin: { top: "0", right: "0", bottom: "0", left: "0" } }));
     }
     const scale = o.scale ?? PNG_DPI / PX_PER_INCH;
     if (!(scale >= 1)) throw new Error(`scale must be ≥ 1, got ${scale}`);
