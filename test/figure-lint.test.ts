@@ -47,7 +47,7 @@ test("a deliberately bad figure trips every check", async () => {
       xaxis: { domain: [0, 0.45], title: { text: "step" } },
       yaxis: { title: { text: "loss" } },
       xaxis2: { domain: [0.55, 1], anchor: "y2" },
-      yaxis2: { anchor: "x2" },
+      yaxis2: { anchor: "x2", title: { text: "E_{t+1}" } }, // raw maths markup
       annotations: [
         { text: "overlapping label", x: 0.5, y: 0.5, xref: "x", yref: "y", showarrow: false, font: { size: 14 } },
         { text: "overlapping label too", x: 0.5, y: 0.5, xref: "x", yref: "y", showarrow: false, font: { size: 14 } },
@@ -59,7 +59,7 @@ test("a deliberately bad figure trips every check", async () => {
   await exporter.export(bad, pdf, { size: "column", title: "bad" });
   const { svg } = await exporter.svg(bad, {});
   const v = [...(await lintSvgs(page, [{ id: "bad", svg, size: "column", figure: bad }])), ...pdfViolations("bad", pdf, "text", "a different title", null)];
-  assert.deepEqual(kinds(v), ["legend-duplicate", "pdf-size", "pdf-title", "subplot-empty", "svg-size", "text-outside", "text-overlap", "text-size", "trace-unlabeled"], JSON.stringify(summarize(v)));
+  assert.deepEqual(kinds(v), ["legend-duplicate", "pdf-size", "pdf-title", "raw-math", "subplot-empty", "svg-size", "text-outside", "text-overlap", "text-size", "trace-unlabeled"], JSON.stringify(summarize(v)));
   assert.ok(v.some((x) => x.kind === "text-size" && /pt/.test(x.detail)));
 });
 

@@ -18,7 +18,7 @@ import type { Page } from "playwright-core";
 import type { PlotlyFigure } from "./figure";
 import { MIN_PT, PX_PER_INCH, SIZE_PRESETS, type FigureSize } from "./sizes";
 
-export type ViolationKind = "text-size" | "text-overlap" | "text-outside" | "legend-duplicate" | "trace-unlabeled" | "subplot-empty" | "svg-size" | "pdf-size" | "pdf-title";
+export type ViolationKind = "text-size" | "text-overlap" | "text-outside" | "raw-math" | "legend-duplicate" | "trace-unlabeled" | "subplot-empty" | "svg-size" | "pdf-size" | "pdf-title";
 
 export interface Violation {
   figure: string;
@@ -113,6 +113,8 @@ async function measure(page: Page, svg: string, widthPx: number | null): Promise
   );
 }
 
+const RAW_MATH = /[_^{}]/;
+
 const isAxisTitle = (cls: string): boolean => /(^|\s)[xy]\d*title(\s|$)/.test(cls);
 
 /** Violations from measured boxes (pure; exported for tests). */
@@ -124,6 +126,8 @@ export function textViolations(id: string, m: Measured): Violation[] {
     if (t.pt < min - 1e-6) out.push({ figure: id, kind: "text-size", detail: `"${t.text.slice(0, 40)}" is ${t.pt.toFixed(1)} pt (< ${min} pt${isAxisTitle(t.cls) ? ", axis title" : ""})` });
     else if (t.scriptPt !== null && t.scriptPt < MIN_PT.script - 1e-6) out.push({ figure: id, kind: "text-size", detail: `a sub/superscript of "${t.text.slice(0, 40)}" is ${t.scriptPt.toFixed(1)} pt (< ${MIN_PT.script} pt)` });
     if (t.x0 < -tol || t.y0 < -tol || t.x1 > m.pageW + tol || t.y1 > m.pageH + tol) out.push({ figure: id, kind: "text-outside", detail: `"${t.text.slice(0, 40)}" extends outside the page` });
+    // TeX-like markup printed as is (E_{t+1}, λ_max, e^{2t}): maths must be typeset or written in Unicode.
+    if (RAW_MATH.test(t.text)) out.push({ figure: id, kind: "raw-math", detail: `"${t.text.slice(0, 40)}" shows raw maths markup (_ ^ { })` });
   }
   for (let i = 0; i < m.texts.length; i++) {
     for (let j = i + 1; j < m.texts.length; j++) {

@@ -223,8 +223,8 @@ function panelsOfPreconditionedFigure(t: Tables, c: PreconditionedConfig): Panel
           logY: true,
           // Predictions first (drawn under), thin and dashed; the measured coefficients over them.
           series: [
-            { name: "prediction |1 − λᵢ|ᵗ|cᵢ(0)|", x: run.step, y: run.pred1, process: "prediction", group: "prediction" },
-            { name: "prediction |1 − λᵢ|ᵗ|cᵢ(0)|", x: run.step, y: run.pred2, process: "prediction", group: "prediction" },
+            { name: "prediction", x: run.step, y: run.pred1, process: "prediction", group: "prediction" },
+            { name: "prediction", x: run.step, y: run.pred2, process: "prediction", group: "prediction" },
             { name: "along u₁", x: run.step, y: run.c1, color: color(i), width: 1.5 },
             { name: "along u₂", x: run.step, y: run.c2, color: color(i), mode: "markers" },
           ],
