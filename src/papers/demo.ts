@@ -179,7 +179,7 @@ const FULL_SWEEP = linspace(0.5, 1.5, 40); // 40 points: none lands exactly on 2
 
 export const demo: Experiment<DemoConfig> = registerExperiment<DemoConfig>({
   id: "demo",
-  title: "GD on a 2-D quadratic below and above the stability edge 2/λ_max",
+  title: "GD on a 2-D quadratic below and above the stability edge 2/λmax",
   paper: "demo (classical stability of GD on a quadratic)",
   configs: {
     quick: { lambdas: [2, 0.5], x0: [1, 1], steps: 40, shownEtas: [0.9, 1.05], sweepEtas: linspace(0.5, 1.5, 8), grid: 41 },

@@ -6,7 +6,7 @@
  *   central_loss_pred, central_gradnorm2_pred, central_X_trace, central_n_active, central_out_pred,
  *   central_sigma1..k (eigenvalues of X), osc1..k (the discrete iterate's squared displacement from the flow
  *   along X's eigenvectors: what σᵢ² predicts), osc_x1 (signed displacement along u₁), dist_<flow> (to the
- *   discrete iterate), travel (‖w_central − w₀‖, or the first flow's).
+ *   discrete iterate), travel (‖w<sub>central</sub> − w₀‖, or the first flow's).
  * Columns of processes not run (yet) are NaN, so a figure drawn from a partial table shows what exists.
  */
 import type { Vec } from "../../autodiff/derivatives";

@@ -199,7 +199,7 @@ export function edgeClaims(t: Table, c: { settle: number; block: number }, prefi
     claim(`${prefix}loss-prediction`, `after the transient (from arrival + ${c.settle}), mean GD loss / mean predicted L + tr X: |ratio − 1|`, Math.abs(ratio("discrete_loss", "central_loss_pred") - 1), "<=", 0.05),
     claim(`${prefix}loss-prediction-blocks`, `… and in every ${c.block}-step block after the transient: worst |ratio − 1|`, blocks.length ? Math.max(...blocks) : NaN, "<=", 0.1),
     claim(`${prefix}prediction-beats-flow-loss`, "the oscillation's share matters: |mean GD loss / mean predicted − 1| over |mean GD loss / mean L(w(t)) − 1| (the flow's own loss)", Math.abs(ratio("discrete_loss", "central_loss_pred") - 1) / Math.abs(ratio("discrete_loss", "central_loss") - 1), "<=", 0.5),
-    claim(`${prefix}distance-to-gd`, `after the transient, ‖w_central − w_GD‖ / ‖w_central − w₀‖ stays below 5%: max`, worstDistance, "<=", 0.05),
+    claim(`${prefix}distance-to-gd`, `after the transient, ‖w_central − w_GD‖ / ‖w<sub>central</sub> − w₀‖ stays below 5%: max`, worstDistance, "<=", 0.05),
     claim(`${prefix}oscillation-variance`, "after the transient, Σ x_t² / Σ σ² along u (measured oscillation vs predicted variance): |ratio − 1|", Math.abs(ratio("osc1", "central_sigma1") - 1), "<=", 0.2),
     claim(`${prefix}gradnorm-prediction`, "after the transient, mean GD ‖∇L‖² / mean predicted ‖∇L‖² + tr(HΣH): |ratio − 1|", Math.abs(ratio("discrete_gradnorm2", "central_gradnorm2_pred") - 1), "<=", 0.2),
   ];

@@ -67,7 +67,7 @@ function allPanels(tables: Tables, c: GdMultiConfig): Panel[] {
       yTitle: "variance (effective units)",
       logY: true,
       series: Array.from({ length: c.k }, (_, i) => [
-        ...line({ ...t, osc: gaussianSmooth(t[`osc${i + 1}`], c.smooth) }, "osc", { name: `${opt}: (qᵢᵀx_t)², i = ${i + 1}`, color: color(i), from: a, group: `σ${i + 1}`, map: ranked(i) }),
+        ...line({ ...t, osc: gaussianSmooth(t[`osc${i + 1}`], c.smooth) }, "osc", { name: `${opt}: (qᵢᵀxₜ)², i = ${i + 1}`, color: color(i), from: a, group: `σ${i + 1}`, map: ranked(i) }),
         ...line(t, `central_sigma${i + 1}`, { name: `σ²ᵢ, i = ${i + 1}`, color: color(i), dash: "dot", from: a, group: `σ${i + 1}`, showlegend: false, map: ranked(i) }),
       ]).flat(),
     }),
@@ -114,8 +114,8 @@ function claims(tables: Tables, c: GdMultiConfig): Claim[] {
     claim("optimizer-eigenvalues-at-edge", `${opt} over the last 100 steps: mean number of effective eigenvalues within 0.1 of 2`, mean(window(T, T - 100, T).map((s) => Array.from({ length: c.k }, (_, i) => t[`discrete_eig${i + 1}`][s]).filter((x) => Math.abs(x - 2) <= 0.1).length)), ">=", 2),
     claim("sigma-rank", "rank of Σ at the end", finalRank, ">=", c.atEdge),
     claim("loss-prediction", `mean ${opt} loss / mean predicted, ${span}: |ratio − 1|`, Math.abs(windowRatio(t.discrete_loss, t.central_loss_pred, w) - 1), "<=", 0.05),
-    claim("distance-to-optimizer", `‖w_central − w_opt‖ / ‖w_central − w₀‖, ${span}: max`, Math.max(...w.map((s) => t.dist_central[s] / t.travel[s])), "<=", 0.05),
-    claim("oscillation-total", `${opt}'s total oscillation Σ‖x_t‖² / Σ tr X, ${span}: |ratio − 1|`, Math.abs(windowRatio(oscTotal, t.central_X_trace, w) - 1), "<=", 0.2),
+    claim("distance-to-optimizer", `‖w_central − w_opt‖ / ‖w<sub>central</sub> − w₀‖, ${span}: max`, Math.max(...w.map((s) => t.dist_central[s] / t.travel[s])), "<=", 0.05),
+    claim("oscillation-total", `${opt}'s total oscillation Σ‖xₜ‖² / Σ tr X, ${span}: |ratio − 1|`, Math.abs(windowRatio(oscTotal, t.central_X_trace, w) - 1), "<=", 0.2),
   ];
   // Σ's eigenvalue i is judged where its window holds at least 40 steps.
   for (let i = 1; i <= Math.min(finalRank, c.k); i++) {

@@ -57,7 +57,7 @@ function allPanels(tables: Tables, c: GdVariantsConfig): Panel[] {
   panels.push(
     eigenvaluePanel({
       title: `(a) EoS at two learning rates: S (${c.runs[i0].label} / ${c.runs[i1].label})`,
-      yTitle: "sharpness S = λ_max(H)",
+      yTitle: "sharpness S = λ<sub>max</sub>(H)",
       series: [i0, i1].flatMap((i, j) => [
         ...line(where(t, { run: i }), "discrete_sharpness", { name: `GD η = ${c.runs[i].lr}`, color: sequentialColor(j, 3), group: `lr${i}` }),
         ...line(where(t, { run: i }), "central_sharpness", { name: `central flow η = ${c.runs[i].lr}`, process: "central", group: `lr${i}`, showlegend: j === 0 }),

@@ -125,18 +125,18 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
     eigenvaluePanel({ title: "(c) central flow: top effective eigenvalues", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: "2" }], yRange: [0, 3] }),
     distancePanel({
       title: `(d) distance to RMSProp (flows from step ${branch})`,
-      yTitle: "‖w − w_RMSProp‖ / ‖w_central − w₀‖",
+      yTitle: "‖w − w<sub>RMSProp</sub>‖ / ‖w<sub>central</sub> − w₀‖",
       series: [
         ...line(t, "dist_stable", { name: name("stable"), process: "stable", map: (d, s) => d / t.travel[s], from: branch + 1 }),
         ...line(t, "dist_central", { name: name("central"), process: "central", map: (d, s) => d / t.travel[s], from: branch + 1 }),
       ],
     }),
     curvesPanel({
-      title: "(e) Σ: the oscillation ‖x_t‖² (x = UᵀPδ) against tr X",
+      title: "(e) Σ: the oscillation ‖xₜ‖² (x = UᵀPδ) against tr X",
       yTitle: "effective units",
       logY: true,
       series: [
-        ...line({ step: t.step, osc: gaussianSmooth(oscTotal, c.smooth) }, "osc", { name: "RMSProp: ‖x_t‖² (time-averaged)", process: "discrete", from: a }),
+        ...line({ step: t.step, osc: gaussianSmooth(oscTotal, c.smooth) }, "osc", { name: "RMSProp: ‖xₜ‖² (time-averaged)", process: "discrete", from: a }),
         ...line(t, "central_X_trace", { name: "central flow: tr X", process: "prediction", from: a }),
       ],
     }),
@@ -200,10 +200,10 @@ function claims(tables: Tables, c: RmsCentralConfig): Claim[] {
   const rel = (a: number[], b: number[]): number => distance(a, b) / norm(a);
   return [
     claim("eigenvalues-at-edge", `central flow at the end: effective eigenvalues within ${c.edgeTol} of 2`, atEdge, ">=", 2),
-    claim("distance-central", `${span}: ‖w_central − w_RMSProp‖ / ‖w_central − w₀‖, max`, finiteMax(w.map((s) => t.dist_central[s] / t.travel[s])), "<=", 0.05),
-    claim("stable-departs", `the stable flow does not follow: ‖w_stable − w_RMSProp‖ / ‖w_central − w₀‖ at step ${end}`, dStable / t.travel[end], ">=", 0.1),
+    claim("distance-central", `${span}: ‖w_central − w_RMSProp‖ / ‖w<sub>central</sub> − w₀‖, max`, finiteMax(w.map((s) => t.dist_central[s] / t.travel[s])), "<=", 0.05),
+    claim("stable-departs", `the stable flow does not follow: ‖w_stable − w_RMSProp‖ / ‖w<sub>central</sub> − w₀‖ at step ${end}`, dStable / t.travel[end], ">=", 0.1),
     claim("loss-prediction", `${span}: mean loss / mean predicted E[L]: |ratio − 1|`, Math.abs(windowRatio(t.discrete_loss, t.central_loss_pred, w) - 1), "<=", 0.05),
-    claim("sigma-prediction", `${span}: RMSProp's oscillation Σ‖x_t‖² / Σ tr X: |ratio − 1|`, Math.abs(windowRatio(oscTotal, t.central_X_trace, w) - 1), "<=", 0.2),
+    claim("sigma-prediction", `${span}: RMSProp's oscillation Σ‖xₜ‖² / Σ tr X: |ratio − 1|`, Math.abs(windowRatio(oscTotal, t.central_X_trace, w) - 1), "<=", 0.2),
     claim("g2-prediction", `${span}, time-averaged gᵢ² over all coordinates: ‖measured − predicted‖ / ‖measured‖`, rel(k.g2_optimizer, k.g2_predicted), "<=", 0.2),
     claim("g2-prediction-cosine", "… and cos∠(measured, predicted)", cosine(k.g2_optimizer, k.g2_predicted), ">=", 0.98),
     claim("nu-prediction", `${span}, time-averaged ν: ‖ν_RMSProp − ν_central‖ / ‖ν_RMSProp‖`, rel(k.nu_optimizer, k.nu_central), "<=", 0.1),
@@ -236,7 +236,7 @@ export const cfRmsCentral: Experiment<RmsCentralConfig> = registerExperiment<Rms
     { id: "central-flows-rmsprop-tracking", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: top-4 effective eigenvalues; stable vs central distance", title: "RMSProp at the edge: the central flow tracks the optimizer, the stable flow does not", size: "text", pick: [0, 1, 2, 3],
       caption: (c) => `RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}; ${c.steps} steps) on ${taskText(c.task)}. (a) loss; (b) RMSProp's top effective eigenvalues of P⁻¹H rise to 2; (c) the central flow's are held at 2; (d) distance of each flow to the optimizer.` },
     { id: "central-flows-rmsprop-predictions", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: hidden oscillation; Σ, E[g²] and ν predictions", title: "RMSProp: the central flow predicts the oscillation, E[gᵢ²] and νᵢ", size: "text", pick: [4, 5, 6, 7],
-      caption: (c) => `Same run as central-flows-rmsprop-tracking, after ${c.settle} settling steps. (a) the oscillation ‖x_t‖² against tr X; (b) one coordinate's gᵢ² oscillates while νᵢ stays smooth; (c) time-averaged gᵢ² per coordinate against the prediction; (d) νᵢ of RMSProp against the central flow's.` },
+      caption: (c) => `Same run as central-flows-rmsprop-tracking, after ${c.settle} settling steps. (a) the oscillation ‖xₜ‖² against tr X; (b) one coordinate's gᵢ² oscillates while νᵢ stays smooth; (c) time-averaged gᵢ² per coordinate against the prediction; (d) νᵢ of RMSProp against the central flow's.` },
   ]),
   claims,
 });

@@ -90,7 +90,7 @@ function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
         yTitle: "cosine similarity",
         series: [
           { name: "central flow ν(t)", x: k.step, y: k.cos_central, process: "central", mode: "lines+markers" },
-          { name: "RMSProp ν_t", x: k.step, y: k.cos_optimizer, process: "discrete", mode: "lines+markers" },
+          { name: "RMSProp νₜ", x: k.step, y: k.cos_optimizer, process: "discrete", mode: "lines+markers" },
           { name: "g⊙² (no oscillation)", x: k.step, y: k.cos_g2, process: "stable", mode: "lines+markers" },
         ],
       }),

@@ -34,7 +34,7 @@ export interface StationaryOptions {
 export interface StationaryRow {
   step: number;
   loss: number;
-  /** S = λ_max(H). */
+  /** S = λ<sub>max</sub>(H). */
   sharpness: number;
   /** σ̄² (parameter units along u). */
   sigma2: number;

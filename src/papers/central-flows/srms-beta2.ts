@@ -83,7 +83,7 @@ function allPanels(tables: Tables, c: SrmsBeta2Config): Panel[] {
     const letter = (j: number): string => String.fromCharCode(97 + 3 * i + j);
     panels.push(
       eigenvaluePanel({
-        title: `(${letter(0)}) β₂ = ${b}: S_eff = ηS/√ν̂`,
+        title: `(${letter(0)}) β₂ = ${b}: S<sub>eff</sub> = ηS/√ν̂`,
         series: [...line(tb, "discrete_eig1", { name: "Scalar RMSProp", process: "discrete" }), ...line(tb, "central_eig1", { name: "central flow", process: "central" })],
         thresholds: [{ x: tb.step, y: 2, name: "2" }],
       }),

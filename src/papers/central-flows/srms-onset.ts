@@ -61,8 +61,8 @@ function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
       ],
     }),
     curvesPanel({ title: "(c) ν (second-moment EMA)", yTitle: "ν", logY: true, series: three("nu") }),
-    eigenvaluePanel({ title: "(d) sharpness S = λ_max(H)", yTitle: "S", series: three("sharpness") }),
-    eigenvaluePanel({ title: "(e) effective sharpness S_eff = ηS/√ν̂", yTitle: "S_eff", series: three("eig1"), thresholds: [{ x: t.step, y: 2, name: "2" }] }),
+    eigenvaluePanel({ title: "(d) sharpness S = λ<sub>max</sub>(H)", yTitle: "S", series: three("sharpness") }),
+    eigenvaluePanel({ title: "(e) effective sharpness S<sub>eff</sub> = ηS/√ν̂", yTitle: "S<sub>eff</sub>", series: three("eig1"), thresholds: [{ x: t.step, y: 2, name: "2" }] }),
     curvesPanel({
       title: "(f) step size η/√ν̂ against 2/S",
       yTitle: "step size",
@@ -70,8 +70,8 @@ function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
       series: [...three("step_size"), ...line(t, "central_two_over_S", { name: "central flow: 2/S(w)", process: "prediction" })],
     }),
     distancePanel({
-      title: "(g) distance to the optimizer, relative to ‖w_central − w₀‖",
-      yTitle: "‖w − w_opt‖ / ‖w_central − w₀‖",
+      title: "(g) distance to the optimizer, relative to ‖w<sub>central</sub> − w₀‖",
+      yTitle: "‖w − w<sub>opt</sub>‖ / ‖w<sub>central</sub> − w₀‖",
       series: [
         ...line(t, "dist_stable", { name: name("stable"), process: "stable", map: (d, s) => d / t.travel[s], from: 1 }),
         ...line(t, "dist_central", { name: name("central"), process: "central", map: (d, s) => d / t.travel[s], from: 1 }),
@@ -92,7 +92,7 @@ export function srmsClaims(t: Table, settle: number, prefix = "", label = ""): C
   return [
     claim(`${prefix}locked-at-edge`, `${label}after arrival (step ${a}) the central flow's S_eff = ηS/√ν̂ stays within 1e-3 of 2: max |S_eff − 2|`, locked, "<=", 1e-3),
     claim(`${prefix}step-size-is-2-over-S`, `${span}: the optimizer's time-averaged η/√ν̂ · S (its S_eff) is 2: |mean − 2| / 2`, Math.abs(mean(w.map((s) => seff[s])) - 2) / 2, "<=", 0.05),
-    claim(`${prefix}distance-central`, `${span}: ‖w_central − w_opt‖ / ‖w_central − w₀‖, max`, Math.max(...w.map((s) => t.dist_central[s] / t.travel[s])), "<=", 0.05),
+    claim(`${prefix}distance-central`, `${span}: ‖w_central − w_opt‖ / ‖w<sub>central</sub> − w₀‖, max`, Math.max(...w.map((s) => t.dist_central[s] / t.travel[s])), "<=", 0.05),
     claim(`${prefix}nu-prediction`, `${span}: mean ν of the optimizer / of the central flow: |ratio − 1|`, Math.abs(windowRatio(t.discrete_nu, t.central_nu, w) - 1), "<=", 0.05),
     claim(`${prefix}loss-prediction`, `${span}: mean loss / mean predicted E[L]: |ratio − 1|`, Math.abs(windowRatio(t.discrete_loss, t.central_loss_pred, w) - 1), "<=", 0.05),
   ];
@@ -108,7 +108,7 @@ function claims(tables: Tables, c: SrmsOnsetConfig): Claim[] {
     ...srmsClaims(t, c.settle),
     claim("gradnorm-prediction", `steps ${w[0] ?? NaN}–${T - 1}: mean ‖∇L‖² / predicted ‖∇L‖² + σ²S²: |ratio − 1|`, Math.abs(windowRatio(t.discrete_gradnorm2, t.central_gradnorm2_pred, w) - 1), "<=", 0.2),
     claim("stable-flow-unstable", "the stable flow leaves the edge: its max S_eff after the central flow's arrival", a < 0 ? NaN : finiteMax(window(T, a, T).map((s) => t.stable_eig1[s])), ">=", 2.5),
-    claim("stable-flow-departs", `the stable flow ends far from the optimizer (at step ${end}${end < T - 1 ? `, where S_eff passed ${STABLE_STOP_ABOVE} and it was stopped` : ""}): ‖w_stable − w_opt‖ / ‖w_central − w₀‖`, dist / t.travel[end], ">=", 0.1),
+    claim("stable-flow-departs", `the stable flow ends far from the optimizer (at step ${end}${end < T - 1 ? `, where S_eff passed ${STABLE_STOP_ABOVE} and it was stopped` : ""}): ‖w_stable − w_opt‖ / ‖w<sub>central</sub> − w₀‖`, dist / t.travel[end], ">=", 0.1),
   ];
 }
 
@@ -118,7 +118,7 @@ const SRMS = { name: "scalar_rmsprop" as const, lr: 0.05, beta2: 0.99, eps: 1e-8
 export const cfSrmsOnset: Experiment<SrmsOnsetConfig> = registerExperiment<SrmsOnsetConfig>({
   id: "central-flows-srms",
   quickClaims: "reported",
-  title: "Scalar RMSProp: onset of EoS, ν, S, S_eff, step size 2/S; the stable flow fails, the central flow tracks",
+  title: "Scalar RMSProp: onset of EoS, ν, S, the effective sharpness, step size 2/S; the stable flow fails, the central flow tracks",
   paper: "Cohen, Damian et al. 2024 (central flows), Part II: onset of EoS; stable flow fails; η/√ν·S = 2",
   configs: {
     quick: { ...BASE, optimizer: { ...SRMS, lr: 0.1 }, steps: 200, settle: 80 },

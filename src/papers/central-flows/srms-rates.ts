@@ -39,7 +39,7 @@ function allPanels(tables: Tables, c: SrmsRatesConfig): Panel[] {
   const panels: Panel[] = [
     eigenvaluePanel({
       title: "(a) sharpness S: central flows (solid), optimizer (faint, averaged)",
-      yTitle: "S = λ_max(H)",
+      yTitle: "S = λ<sub>max</sub>(H)",
       series: [...per("central_sharpness"), ...per("discrete_sharpness", { opacity: 0.35, showlegend: false }, 8)],
     }),
     curvesPanel({
@@ -103,7 +103,7 @@ function claims(tables: Tables, c: SrmsRatesConfig): Claim[] {
     out.push(
       claim(`ablated-sharper-${i + 1}`, `η = ${lr}: the ablated flow ends sharper than the central flow: final S_ablated / S_central`, f.ablated_sharpness / f.central_sharpness, ">", 1),
       claim(`ablated-slower-${i + 1}`, `η = ${lr}: the ablated flow ends at a higher loss: final L_ablated / L_central`, f.ablated_loss / f.central_loss, ">", 1),
-      claim(`stationary-tracks-${i + 1}`, `η = ${lr}: the stationary flow (started on the central flow) tracks it: final ‖w_stationary − w_central‖ / ‖w_central − w₀‖`, rel("reduced_to_central"), "<=", 0.05),
+      claim(`stationary-tracks-${i + 1}`, `η = ${lr}: the stationary flow (started on the central flow) tracks it: final ‖w_stationary − w_central‖ / ‖w<sub>central</sub> − w₀‖`, rel("reduced_to_central"), "<=", 0.05),
       claim(`ablated-departs-${i + 1}`, `η = ${lr}: the ablated flow (same start) ends ≥ 3× farther from the central flow than the stationary flow: distance ratio`, rel("ablated_to_central") / rel("reduced_to_central"), ">=", 3),
     );
   });

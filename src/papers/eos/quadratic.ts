@@ -232,7 +232,7 @@ const ratios = (n: number): number[] => Array.from({ length: n }, (_, i) => Numb
 
 export const eosQuadratic: Experiment<QuadraticConfig> = registerExperiment<QuadraticConfig>({
   id: "eos-quadratic",
-  title: "GD on a quadratic diverges iff λ_max > 2/η (and the momentum thresholds)",
+  title: "GD on a quadratic diverges iff λmax > 2/η (and the momentum thresholds)",
   paper: "Cohen et al. 2021, Sec. 2 (quadratic model) and appendix (momentum thresholds)",
   configs: {
     quick: { lambdas: [2, 0.5], angle: Math.PI / 6, x0: [0.3, 1], steps: 12, shownEtaLambda: [1.8, 2.1], beta: 0.9, sweepRatios: ratios(10), sweepSteps: 400, grid: 41 },
