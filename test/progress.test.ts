@@ -135,3 +135,14 @@ test("heartbeat: a non-TTY stderr gets 'still running' lines while the main thre
   assert.match(err, /demo: depths \[#+\] 2\/2 \d+s\n/, "the final line");
   assert.doesNotMatch(blockedPhase("0"), /still running/, "FLOWLAB_HEARTBEAT_S=0 turns it off");
 });
+
+test("the run-level estimate sums the last run's compute times of the experiments left, over the parallelism", async () => {
+  const { remainingEstimate } = await import("../src/cli/figures");
+  const last = new Map([
+    ["a", 60_000],
+    ["b", 120_000],
+  ]);
+  assert.deepEqual(remainingEstimate(["a", "b"], last, 2), { ms: 90_000, unknown: 0 });
+  assert.deepEqual(remainingEstimate(["b", "new"], last, 1), { ms: 120_000, unknown: 1 });
+  assert.deepEqual(remainingEstimate([], last, 2), { ms: 0, unknown: 0 });
+});

@@ -19,7 +19,7 @@ import { FigureExporter, EXPORT_FORMATS, type ExportFormat } from "../plot/expor
 import { writeFileAtomic } from "../atomic";
 import { projectRoot } from "../lab/cache";
 import { failing, formatClaimsTable, type ClaimRow } from "../lab/claims";
-import { gitCommit, updateLastRun, updateManifest, updateReport, LAST_RUN_FILE, type ExperimentRun, type ManifestEntry } from "../lab/manifest";
+import { gitCommit, lastRuntimes, updateLastRun, updateManifest, updateReport, LAST_RUN_FILE, type ExperimentRun, type ManifestEntry } from "../lab/manifest";
 import { requestedEngine } from "../autodiff/select";
 import { writeGallery } from "../lab/gallery";
 import { VERSION } from "../version";
@@ -51,6 +51,23 @@ export const extras: UsageExtras = {
 };
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+const minutes = (ms: number): string => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
+
+/**
+ * What is left of a run, from the compute times of the last run into the same folder (figures/.last-run.json):
+ * the sum over the experiments not finished yet, divided by the parallelism. An upper bound when some results
+ * are cached now; experiments never run before are counted and named as unknown.
+ */
+export function remainingEstimate(ids: string[], last: Map<string, number>, jobs: number): { ms: number; unknown: number } {
+  let ms = 0;
+  let unknown = 0;
+  for (const id of ids) {
+    const t = last.get(id);
+    if (t === undefined) unknown++;
+    else ms += t;
+  }
+  return { ms: ms / Math.max(1, jobs), unknown };
+}
 
 export async function main(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, spec);
@@ -113,12 +130,22 @@ export async function main(argv: string[]): Promise<number> {
   const display = executor.remote ? new TaskProgressDisplay(jobs) : null;
   console.log(`flowlab figures: ${experiments.length} experiment(s), ${mode} configs, tasks in ${executor.description}, writing to ${out}`);
   let finished = 0;
+  const last = lastRuntimes(out);
+  const pending = new Set(experiments.map((e) => e.id));
+  const estimate = (): string => {
+    const { ms, unknown } = remainingEstimate([...pending], last, jobs);
+    if (unknown === pending.size) return "no earlier run to estimate from";
+    return `about ${minutes(ms)} left by the last run's compute times${unknown > 0 ? ` (+${unknown} never timed)` : ""}; less where results are cached`;
+  };
+  if (pending.size > 0) console.log(`expected: ${estimate()}`);
 
   /** Files, manifest entries (one per figure) and claims of one finished experiment (one at a time: the browser is shared). */
   const write = async (exp: Experiment, r: ExperimentResult<object>): Promise<void> => {
     const how = r.cache === "hit" ? `from cache, loaded in ${seconds(r.runtimeMs)} (computed in ${seconds(r.computeMs)})` : `computed in ${seconds(r.computeMs)}`;
     display?.clear();
-    console.log(`[${++finished}/${experiments.length}] ${exp.id}: results ${how}${r.cacheNote ? `\n  ${r.cacheNote}` : ""}`);
+    pending.delete(exp.id);
+    const left = pending.size > 0 ? ` · ${minutes(Date.now() - t0)} elapsed, ${estimate()}` : "";
+    console.log(`[${++finished}/${experiments.length}] ${exp.id}: results ${how}${left}${r.cacheNote ? `\n  ${r.cacheNote}` : ""}`);
     const files: string[] = [];
     if (formats.includes("csv")) {
       const names = Object.keys(r.tables);
