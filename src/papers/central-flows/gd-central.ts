@@ -15,7 +15,8 @@ import { claim } from "../../lab/claims";
 import { curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
-import { runComparison, type ComparisonConfig } from "./compare";
+import type { ComparisonConfig } from "./compare";
+import { comparisonTask } from "./tasks";
 import { line, panelFigures, processLabel, rawAndSmoothed, taskText } from "./figures";
 import { arrival, firstIndex, settledWindow, windowRatio } from "./measures";
 import { mean } from "../../lab/stats";
@@ -31,9 +32,9 @@ export interface GdCentralConfig extends ComparisonConfig {
 }
 
 async function run(c: GdCentralConfig, ctx: RunContext): Promise<Tables> {
-  const cmp = await runComparison(c, ctx, "GD", (steps) => ctx.live({ steps }));
-  cmp.task.dispose();
-  return { steps: cmp.table };
+  // The comparison is a task (tasks.ts); settle, smooth and block only shape the figures and claims.
+  const { settle: _settle, smooth: _smooth, block: _block, ...comparison } = c;
+  return { steps: await ctx.run(comparisonTask, comparison) };
 }
 
 /**
@@ -237,7 +238,7 @@ const BASE: Omit<GdCentralConfig, "optimizer" | "steps" | "settle"> = {
 
 /** The headline experiment on any task: the figure and claims above with these configs. */
 function gdCentralExperiment(id: string, title: string, paper: string, paperShort: string, configs: { quick: GdCentralConfig; full: GdCentralConfig }): Experiment<GdCentralConfig> {
-  return registerExperiment<GdCentralConfig>({ id, title, paper, configs, quickClaims: "reported", run, figures: gdFigures(id, paperShort), claims });
+  return registerExperiment<GdCentralConfig>({ id, title, paper, configs, quickClaims: "reported", run, runsTasks: true, figures: gdFigures(id, paperShort), claims });
 }
 
 export const cfGdCentral = gdCentralExperiment(

@@ -11,7 +11,8 @@ import { claim } from "../../lab/claims";
 import { curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
-import { runComparison, STABLE_STOP_ABOVE, type ComparisonConfig } from "./compare";
+import { STABLE_STOP_ABOVE, type ComparisonConfig } from "./compare";
+import { comparisonTask } from "./tasks";
 import { panelFigures, taskText, line, processLabel, rawAndSmoothed } from "./figures";
 import { arrival, finiteMax, lastFinite, settledWindow, window, windowRatio } from "./measures";
 import { mean } from "../../lab/stats";
@@ -23,9 +24,9 @@ export interface SrmsOnsetConfig extends ComparisonConfig {
 }
 
 async function run(c: SrmsOnsetConfig, ctx: RunContext): Promise<Tables> {
-  const cmp = await runComparison(c, ctx, "Scalar RMSProp", (steps) => ctx.live({ steps: withStepSize(steps) }));
-  cmp.task.dispose();
-  return { steps: withStepSize(cmp.table) };
+  // The comparison is a task (tasks.ts); settle and smooth only shape the figures and claims.
+  const { settle: _settle, smooth: _smooth, ...comparison } = c;
+  return { steps: withStepSize(await ctx.run(comparisonTask, comparison)) };
 }
 
 /** Adds the effective step size η/√ν̂ of each process (ν̂ bias-corrected, as the optimizer uses it). */
@@ -125,6 +126,7 @@ export const cfSrmsOnset: Experiment<SrmsOnsetConfig> = registerExperiment<SrmsO
     full: { ...BASE, optimizer: SRMS, steps: 800, settle: 200 },
   },
   run,
+  runsTasks: true,
   figures: panelFigures(allPanels, [
     { id: "central-flows-srms-onset", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part II: onset of EoS (loss, ‖g‖², ν, S)", title: "Scalar RMSProp: the onset of the edge of stability", size: "text", pick: [0, 1, 2, 3],
       caption: (c) => `Scalar RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}; ${c.steps} steps) on ${taskText(c.task)}, with its stable flow and central flow. (a) loss and the central flow's prediction; (b) ‖∇L‖²; (c) ν; (d) sharpness S.` },

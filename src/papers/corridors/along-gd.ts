@@ -7,59 +7,24 @@
  * stability the gradient turns into the top eigenvector, and a step gains nothing over its linear model's
  * promise (relative error ≈ 1). Our construction connecting the two papers' quantities.
  */
-import { loadMnist } from "../../data/mnist";
-import { initParams } from "../../models/init";
-import type { Activation } from "../../models/activations";
-import type { LossName } from "../../models/losses";
-import { mlp } from "../../models/mlp";
-import { supervisedObjective } from "../../models/objective";
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, eigenvaluePanel } from "../../plot/panels";
 import { OKABE_ITO } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
-import { hgRatioAlongGd, type AlongRows } from "./along-training";
+import type { AlongRows } from "./along-training";
+import { alongGdTask, type AlongGdRunConfig } from "./along-gd-task";
 import { median } from "../../lab/stats";
 
-export interface AlongGdConfig {
-  trainPerClass: number;
-  pool: 1 | 2 | 4;
-  hidden: number[];
-  activation: Activation;
-  loss: LossName;
-  lr: number;
-  steps: number;
-  eigEvery: number;
-  seed: number;
+export interface AlongGdConfig extends AlongGdRunConfig {
   /** Steps after the sharpness first reaches 2/η before the edge phase is judged. */
   settle: number;
 }
 
 async function run(c: AlongGdConfig, ctx: RunContext): Promise<Tables> {
-  const train = loadMnist({ perClass: c.trainPerClass, split: "train", pool: c.pool, standardize: true, seed: c.seed });
-  const model = mlp({ widths: [train.d, ...c.hidden, train.c], activation: c.activation, bias: true });
-  const objective = supervisedObjective(model, c.loss, train);
-  const bar = ctx.progress("GD with corridor-ness", c.steps);
-  let lastLive = Date.now();
-  try {
-    const rows = await hgRatioAlongGd(objective, initParams(model.layout, { scheme: "torch" }, c.seed), {
-      lr: c.lr,
-      steps: c.steps,
-      eigEvery: c.eigEvery,
-      seed: c.seed,
-      onStep: async (t, partial) => {
-        bar.update(t + 1, `S ${partial.sharpness.filter(Number.isFinite).at(-1)?.toFixed(2)} (2/η = ${(2 / c.lr).toFixed(2)})`);
-        if (Date.now() - lastLive > 1000) {
-          lastLive = Date.now();
-          await ctx.live({ along: partial as unknown as Table });
-        }
-      },
-    });
-    bar.finish();
-    return { along: rows as unknown as Table };
-  } finally {
-    objective.dispose();
-  }
+  // The GD run is a task (along-gd-task.ts); `settle` only shapes the claims.
+  const { settle: _settle, ...runConfig } = c;
+  return { along: await ctx.run(alongGdTask, runConfig) };
 }
 
 /** Steps before the sharpness first reaches 0.9·2/η (stable), and from `settle` steps after it reaches 2/η (edge). */
@@ -163,6 +128,7 @@ export const corridorsAlongGd: Experiment<AlongGdConfig> = registerExperiment<Al
   paper: "Dherin & Rosca 2024 (corridor condition) with Cohen et al. 2021 (edge of stability); our construction",
   configs: { quick: { ...FULL, steps: 320, eigEvery: 10 }, full: FULL },
   run,
+  runsTasks: true,
   figures: figures(),
   claims,
 });

@@ -8,21 +8,17 @@
  * h = E/(‖g‖² + δ), so a vanishing gradient cannot give 0/0; and a capped variant h ≤ h_max with h_max the
  * grid's largest rate. Uncapped, the CLR grows as the cross-entropy falls faster than ‖g‖².
  */
-import { initParams } from "../../models/init";
-import { mlp } from "../../models/mlp";
 import type { Activation } from "../../models/activations";
 import type { LossName } from "../../models/losses";
-import { cifar10Available, loadCifar10 } from "../../data/cifar10";
-import { loadMnist } from "../../data/mnist";
-import { gd } from "../../optim/gd";
-import { polyak } from "../../optim/polyak";
+import { cifar10Available } from "../../data/cifar10";
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, lossPanel, type Series } from "../../plot/panels";
 import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
 import { where } from "../../lab/tables";
-import { trainMembers, type LabelledDataset, type Member, type TrainRows } from "./nets";
+import type { Member } from "./nets";
+import { clrMemberTask, memberRule, type MemberRule } from "./clr-nets-task";
 
 export interface ClrNetsConfig {
   dataset: "mnist" | "cifar10";
@@ -44,63 +40,55 @@ export interface ClrNetsConfig {
   seed: number;
 }
 
-/** Grid members first, then CLR, CLR capped at the grid's largest rate, Polyak c = ½. */
-export function clrMembers(c: ClrNetsConfig): Member[] {
+/** Grid members first, then CLR, CLR capped at the grid's largest rate, Polyak c = ½: names and rules as data. */
+export function clrMemberSpecs(c: ClrNetsConfig): { name: string; rule: MemberRule }[] {
   const cap = Math.max(...c.grid);
   return [
-    ...c.grid.map((lr) => ({ name: `η = ${lr}`, rule: gd(lr) })),
-    { name: "CLR", rule: polyak({ delta: c.delta }) },
-    { name: `CLR, η ≤ ${cap}`, rule: polyak({ delta: c.delta, maxLr: cap }) },
-    { name: "Polyak c = ½", rule: polyak({ c: 0.5, delta: c.delta }) },
+    ...c.grid.map((lr) => ({ name: `η = ${lr}`, rule: { kind: "gd" as const, lr } })),
+    { name: "CLR", rule: { kind: "polyak" as const, config: { delta: c.delta } } },
+    { name: `CLR, η ≤ ${cap}`, rule: { kind: "polyak" as const, config: { delta: c.delta, maxLr: cap } } },
+    { name: "Polyak c = ½", rule: { kind: "polyak" as const, config: { c: 0.5, delta: c.delta } } },
   ];
 }
 
-function loadData(c: ClrNetsConfig): { train: LabelledDataset; test: LabelledDataset } {
-  if (c.dataset === "mnist") {
-    const train = loadMnist({ perClass: c.trainPerClass, split: "train", pool: c.pool, standardize: true, seed: c.seed });
-    const test = loadMnist({ perClass: c.testPerClass, split: "test", pool: c.pool, standardize: train.stats ?? true, seed: c.seed });
-    return { train, test };
-  }
-  if (!cifar10Available()) throw new Error("corridors-clr-cifar10: CIFAR-10 is not downloaded; run `await ensureCifar10()` once (≈170 MB), or use the MNIST experiment");
-  return {
-    train: loadCifar10({ perClass: c.trainPerClass, split: "train", standardize: true }),
-    test: loadCifar10({ perClass: c.testPerClass, split: "test", standardize: true }),
-  };
+/** The members with their update rules. */
+export function clrMembers(c: ClrNetsConfig): Member[] {
+  return clrMemberSpecs(c).map((m) => ({ name: m.name, rule: memberRule(m.rule) }));
 }
 
-function asTables(prefix: "full" | "mini", rows: TrainRows): Tables {
-  return { [`${prefix}Steps`]: rows.steps, [`${prefix}Evals`]: rows.evals };
+/**
+ * The members' rows side by side, as one run of all of them writes them: row k of every member in turn,
+ * its `member` column set to its index.
+ */
+function interleave(parts: Table[]): Table {
+  const out: Table = Object.fromEntries(Object.keys(parts[0] ?? {}).map((k) => [k, []]));
+  const rows = parts[0]?.step.length ?? 0;
+  for (let k = 0; k < rows; k++) {
+    parts.forEach((p, m) => {
+      for (const col of Object.keys(out)) out[col].push(col === "member" ? m : p[col][k]);
+    });
+  }
+  return out;
 }
 
 async function run(c: ClrNetsConfig, ctx: RunContext): Promise<Tables> {
-  const { train, test } = loadData(c);
-  const model = mlp({ widths: [train.d, ...c.hidden, train.c], activation: c.activation, bias: true });
-  const w0 = initParams(model.layout, { scheme: "torch" }, c.seed);
-  const problem = { model, loss: c.loss, train, test, w0 };
-  const members = clrMembers(c);
-  const out: Tables = {};
-  for (const [prefix, steps, batchSize] of [
+  // One task per (regime, member) (clr-nets-task.ts): the members train independently on the same batches.
+  const members = clrMemberSpecs(c);
+  const regimes = [
     ["full", c.fullSteps, 0],
     ["mini", c.miniSteps, c.batchSize],
-  ] as const) {
-    const bar = ctx.progress(`${c.dataset} ${prefix}-batch`, steps);
-    let lastLive = Date.now();
-    const rows = await trainMembers(problem, members, {
-      steps,
-      batchSize,
-      evalEvery: c.evalEvery,
-      seed: c.seed + 1,
-      onStep: async (t, partial) => {
-        bar.update(t + 1);
-        if (Date.now() - lastLive > 1000) {
-          lastLive = Date.now();
-          await ctx.live({ ...out, ...asTables(prefix, partial) });
-        }
-      },
-    });
-    bar.finish();
-    Object.assign(out, asTables(prefix, rows));
-  }
+  ] as const;
+  const data = { dataset: c.dataset, trainPerClass: c.trainPerClass, testPerClass: c.testPerClass, pool: c.pool, seed: c.seed };
+  const configs = regimes.flatMap(([, steps, batchSize]) =>
+    members.map((m) => ({ ...data, hidden: c.hidden, activation: c.activation, loss: c.loss, rule: m.rule, steps, batchSize, evalEvery: c.evalEvery })),
+  );
+  const results = await ctx.map(configs, clrMemberTask);
+  const out: Tables = {};
+  regimes.forEach(([prefix], r) => {
+    const parts = results.slice(r * members.length, (r + 1) * members.length);
+    out[`${prefix}Steps`] = interleave(parts.map((p) => p.steps));
+    out[`${prefix}Evals`] = interleave(parts.map((p) => p.evals));
+  });
   return out;
 }
 
@@ -238,6 +226,7 @@ export const corridorsClrMnist: Experiment<ClrNetsConfig> = registerExperiment<C
     full: MNIST_FULL,
   },
   run,
+  runsTasks: true,
   figures: clrFigures("mnist"),
   claims,
 });
@@ -253,6 +242,7 @@ export const corridorsClrCifar10: Experiment<ClrNetsConfig> = registerExperiment
   },
   unavailable: () => (cifar10Available() ? null : "CIFAR-10 is not downloaded: run `npx flowlab data cifar10` once (≈170 MB)"),
   run,
+  runsTasks: true,
   figures: clrFigures("cifar10"),
   claims,
 });

@@ -13,10 +13,8 @@ import { composeFigure, curvesPanel, type Series } from "../../plot/panels";
 import { GREY, OKABE_ITO } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, FigureSpec, RunContext, Tables } from "../../lab/types";
-import type { DeepInit } from "./deep-inits";
-import { depthOdeLearningTime, modeMapOptimum, rateGrid, simulateDepth } from "./depth-model";
-import { whitenedMnistTask } from "./mnist-task";
-import { emptyTable, pushRow, where } from "../../lab/tables";
+import { depthTheoryTask, depthTrialsTask } from "./depth-task";
+import { concatTables, where } from "../../lab/tables";
 
 export interface DepthConfig {
   /** MNIST digits used, pooling before PCA, PCA components (= input width), data seed. */
@@ -50,40 +48,23 @@ const INIT_LABEL = ["decoupled, small u₀", "orthogonal", "scaled Gaussian"];
 const INIT_COLOR: string[] = [GREY.dark, OKABE_ITO.skyBlue, OKABE_ITO.reddishPurple];
 
 async function run(c: DepthConfig, ctx: RunContext): Promise<Tables> {
-  const task = whitenedMnistTask({ n: c.n, pool: c.pool, components: c.components, topSingularValue: 1, seed: c.dataSeed });
-  const s = Array.from(task.modes.s);
-  const spectrum = emptyTable(["mode", "s"]);
-  s.forEach((v, i) => pushRow(spectrum, { mode: i + 1, s: v }));
-
-  // Predictions for the decoupled init at every depth: the exact mode map and the depth ODE.
-  const theory = emptyTable(["layers", "map_lr", "map_steps", "ode_steps"]);
-  const mapOptimum = (layers: number): { lr: number; steps: number } => modeMapOptimum(s, layers - 1, c.decoupledU0, c.eps, rateGrid(layers - 1, c.rateKMin, c.rateKMax + 4), 50 * c.maxSteps);
-  for (let layers = 3; layers <= c.theoryMaxLayers; layers++) {
-    const opt = mapOptimum(layers);
-    const T = depthOdeLearningTime(s, layers - 1, c.decoupledU0, c.eps, c.odeDt, 1e5);
-    pushRow(theory, { layers, map_lr: opt.lr, map_steps: opt.steps, ode_steps: T / opt.lr });
-  }
-
-  const trials = emptyTable(["layers", "init", "lr", "lr_depth", "steps", "diverged"]);
-  const bar = ctx.progress("depths", c.depths.length);
-  for (const [k, layers] of c.depths.entries()) {
-    const D = layers - 1;
-    const grid = rateGrid(D, c.rateKMin, c.rateKMax);
-    const inits: DeepInit[] = [
-      { kind: "decoupled", u0: c.decoupledU0 },
-      { kind: "orthogonal", gain: c.gain },
-      { kind: "scaled_gaussian", gain: c.gain },
-    ];
-    const result = await simulateDepth(
-      { modes: task.modes, sigma31T: task.sigma31T, layers, hidden: c.hidden, inits, rates: [[mapOptimum(layers).lr], grid, grid], eps: c.eps, maxSteps: c.maxSteps, seed: c.seed + layers },
-      () => ctx.live({ trials, theory, spectrum }),
-    );
-    for (const t of result) pushRow(trials, { layers, init: t.init, lr: t.lr, lr_depth: t.lr * D, steps: t.steps, diverged: t.diverged ? 1 : 0 });
-    bar.update(k + 1);
-    await ctx.live({ trials, theory, spectrum });
-  }
-  bar.finish();
-  return { trials, theory, spectrum };
+  // Tasks (depth-task.ts): the predictions for every depth, and one ensemble per simulated depth.
+  const common = {
+    data: { n: c.n, pool: c.pool, components: c.components, topSingularValue: 1, seed: c.dataSeed },
+    rateKMin: c.rateKMin,
+    rateKMax: c.rateKMax,
+    eps: c.eps,
+    maxSteps: c.maxSteps,
+    decoupledU0: c.decoupledU0,
+  };
+  const [{ theory, spectrum }, parts] = await Promise.all([
+    ctx.run(depthTheoryTask, { ...common, maxLayers: c.theoryMaxLayers, odeDt: c.odeDt }),
+    ctx.map(
+      c.depths.map((layers) => ({ ...common, layers, hidden: c.hidden, gain: c.gain, seed: c.seed + layers })),
+      depthTrialsTask,
+    ),
+  ]);
+  return { trials: concatTables(parts), theory, spectrum };
 }
 
 /** The fastest trial of each (depth, init): the learning time at the optimal rate (NaN if none converged). */
@@ -225,6 +206,7 @@ export const saxeDepth: Experiment<DepthConfig> = registerExperiment<DepthConfig
     },
   },
   run,
+  runsTasks: true,
   figures: [
     {
       id: "saxe-depth-fig4",

@@ -11,10 +11,9 @@ import { sequentialColor } from "../../plot/style";
 import { GREY } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, RunContext, Tables } from "../../lab/types";
-import { tanhJacobianSpectra } from "./edge-of-chaos-model";
+import { edgeOfChaosTask, isometryDefect } from "./edge-of-chaos-task";
 import { logHistogram } from "./random-products";
-import { summarizeSpectrum } from "./random-products-model";
-import { emptyTable, pushRow, where } from "../../lab/tables";
+import { concatTables, where } from "../../lab/tables";
 import { mean } from "../../lab/stats";
 
 export interface EdgeOfChaosConfig {
@@ -32,31 +31,13 @@ export interface EdgeOfChaosConfig {
   bins: number;
 }
 
-/** Mean |ln σ|: 0 exactly for an orthogonal Jacobian. */
-export function isometryDefect(sv: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < sv.length; i++) s += Math.abs(Math.log(Math.max(sv[i], 1e-300)));
-  return s / sv.length;
-}
+export { isometryDefect };
 
 async function run(c: EdgeOfChaosConfig, ctx: RunContext): Promise<Tables> {
-  const spectra = emptyTable(["gain", "realization", "sigma"]);
-  const summary = emptyTable(["gain", "realization", "defect", "median", "log_spread", "max"]);
-  const activity = emptyTable(["gain", "realization", "layer", "rms"]);
-  const bar = ctx.progress("realizations", c.realizations);
-  for (let r = 0; r < c.realizations; r++) {
-    for (const res of tanhJacobianSpectra(c.n, c.depth, c.gains, c.seed + r, c.inputStd)) {
-      const { gain } = res;
-      if (c.shownGains.includes(gain)) res.singularValues.forEach((sigma) => pushRow(spectra, { gain, realization: r, sigma }));
-      const s = summarizeSpectrum(res.singularValues);
-      pushRow(summary, { gain, realization: r, defect: isometryDefect(res.singularValues), median: s.median, log_spread: s.logSpread, max: s.max });
-      res.activity.forEach((rms, layer) => pushRow(activity, { gain, realization: r, layer, rms }));
-    }
-    bar.update(r + 1);
-    await ctx.live({ spectra, summary, activity });
-  }
-  bar.finish();
-  return { spectra, summary, activity };
+  // One task per realization (edge-of-chaos-task.ts), every gain on its weights.
+  const configs = Array.from({ length: c.realizations }, (_, r) => ({ n: c.n, depth: c.depth, gains: c.gains, shownGains: c.shownGains, realization: r, seed: c.seed + r, inputStd: c.inputStd }));
+  const parts = await ctx.map(configs, edgeOfChaosTask);
+  return { spectra: concatTables(parts.map((p) => p.spectra)), summary: concatTables(parts.map((p) => p.summary)), activity: concatTables(parts.map((p) => p.activity)) };
 }
 
 function byGain(summary: Tables[string], field: string): { gains: number[]; values: number[] } {
@@ -141,6 +122,7 @@ export const saxeEdgeOfChaos: Experiment<EdgeOfChaosConfig> = registerExperiment
     full: { n: 200, depth: 64, gains: [0.8, 0.9, 0.95, 1, 1.02, 1.05, 1.1, 1.15, 1.2, 1.3, 1.5, 2], shownGains: [0.9, 1, 1.05, 1.1, 1.3, 2], realizations: 2, seed: 3, inputStd: 1, histMin: -12, histMax: 4, bins: 48 },
   },
   run,
+  runsTasks: true,
   figures: [{ id: "saxe-edge-of-chaos-fig7", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 7", title: "End-to-end Jacobian of deep tanh networks with orthogonal weights across the gain g", caption: (c) => `The end-to-end input–output Jacobian J of a ${c.depth}-layer tanh network of width ${c.n} with random orthogonal weights scaled by the gain g. (a) Its singular-value spectrum at several gains; (b) the distance from isometry, mean |ln σ|, which is smallest near the critical gain g ≈ 1 (the edge of chaos); (c) the typical and largest singular values; (d) the activity through the layers.`, size: "text", build: figure }],
   claims,
 });

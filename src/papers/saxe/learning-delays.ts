@@ -1,16 +1,16 @@
 /**
  * Figure 3 (right) of Saxe et al. (2014): the delay of each mode's half-learning time relative to the closed
  * form, (t½,sim − t½,analytic)/t½,analytic, over many small random inits, for the linear and the tanh net.
- * All seeds of one activation train together as one ensemble (one gradMany call per step).
+ * One task per (activation, seed): the inits train independently (learning-delays-task.ts).
  * Competition between modes for the shared hidden units delays the weak modes; the tanh nonlinearity adds to it.
  */
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, RunContext, Tables } from "../../lab/types";
-import { buildTreeTask, TREE_TASK, type TreeTaskConfig } from "./mode-learning";
-import { halfLearningSteps, simulateModeLearning } from "./mode-learning-model";
-import { emptyTable, pushRow, where } from "../../lab/tables";
+import { TREE_TASK, type TreeTaskConfig } from "./mode-learning";
+import { ACTIVATION_CODE, learningDelayTask } from "./learning-delays-task";
+import { concatTables, where } from "../../lab/tables";
 import { mean, std } from "../../lab/stats";
 
 export interface LearningDelaysConfig extends TreeTaskConfig {
@@ -22,32 +22,16 @@ export interface LearningDelaysConfig extends TreeTaskConfig {
   weakModes: number;
 }
 
-export const ACTIVATION_CODE = { linear: 0, tanh: 1 } as const;
+export { ACTIVATION_CODE };
 
 async function run(c: LearningDelaysConfig, ctx: RunContext): Promise<Tables> {
-  const task = buildTreeTask(c);
-  const delays = emptyTable(["activation", "seed", "mode", "s", "analytic", "simulated", "relative"]);
+  // One task per (activation, seed) (learning-delays-task.ts); rows in the order linear seeds, then tanh seeds.
+  const tree = { levels: c.levels, features: c.features, flip: c.flip, seed: c.dataSeed };
   const seeds = Array.from({ length: c.seeds }, (_, i) => c.firstSeed + i);
-  const bar = ctx.progress(`${c.seeds} seeds × (linear, tanh)`, 2);
-  for (const [name, activation] of [
-    ["linear", "identity"],
-    ["tanh", "tanh"],
-  ] as const) {
-    const result = await simulateModeLearning(
-      { task, hidden: c.hidden, activation, lr: c.lr, u0: c.u0, steps: c.steps, seeds, recordEvery: c.recordEvery },
-      () => ctx.live(delays.mode.length ? { delays } : {}),
-    );
-    const { simulated, analytic } = halfLearningSteps(result, task.modes, c.u0, c.lr);
-    simulated.forEach((times, k) =>
-      times.forEach((t, a) =>
-        pushRow(delays, { activation: ACTIVATION_CODE[name], seed: seeds[k], mode: a + 1, s: task.modes.s[a], analytic: analytic[a], simulated: t, relative: (t - analytic[a]) / analytic[a] }),
-      ),
-    );
-    bar.update(name === "linear" ? 1 : 2);
-    await ctx.live({ delays });
-  }
-  bar.finish();
-  return { delays };
+  const configs = (["linear", "tanh"] as const).flatMap((activation) =>
+    seeds.map((seed) => ({ tree, activation, hidden: c.hidden, lr: c.lr, u0: c.u0, steps: c.steps, recordEvery: c.recordEvery, seed })),
+  );
+  return { delays: concatTables(await ctx.map(configs, learningDelayTask)) };
 }
 
 /** Per mode: mean and standard deviation of the relative delay over seeds (finite values only). */
@@ -139,6 +123,7 @@ export const saxeLearningDelays: Experiment<LearningDelaysConfig> = registerExpe
     full: { ...TREE_TASK, seeds: 16, firstSeed: 200, strongModes: 5, weakModes: 8 },
   },
   run,
+  runsTasks: true,
   figures: [{ id: "saxe-learning-delays-fig3", paperFigure: "Saxe, McClelland & Ganguli 2014, Fig. 3 (right)", title: "Delays of half-learning times relative to the closed form, over random small inits", caption: (c) => `Half-learning times t½ of each mode of a two-layer linear net trained by GD (λ = ${c.lr}) from ${c.seeds} random small inits (u₀ = ${c.u0.toExponential(0)}) on the hierarchical data of Fig. 3, against the closed form t½ = (τ/2s)ln(s/u₀ − 1) of the decoupled init. (a) relative delay (t½,sim − t½,closed form)/t½,closed form by mode, mean ± sd over inits: weak modes lag, as in the paper; (b) every init and mode, simulated against closed form.`, size: "text", build: figure }],
   claims,
 });

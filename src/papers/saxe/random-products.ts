@@ -8,8 +8,8 @@ import { composeFigure, curvesPanel, type Panel } from "../../plot/panels";
 import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, FigureSpec, RunContext, Tables } from "../../lab/types";
-import { productSpectra, summarizeSpectrum } from "./random-products-model";
-import { emptyTable, pushRow, where } from "../../lab/tables";
+import { KIND_CODE, randomProductTask } from "./random-products-task";
+import { concatTables, where } from "../../lab/tables";
 import { mean } from "../../lab/stats";
 
 export interface RandomProductsConfig {
@@ -25,28 +25,15 @@ export interface RandomProductsConfig {
   bins: number;
 }
 
-export const KIND_CODE = { gaussian: 0, orthogonal: 1 } as const;
+export { KIND_CODE };
 
 async function run(c: RandomProductsConfig, ctx: RunContext): Promise<Tables> {
-  const spectra = emptyTable(["kind", "depth", "realization", "sigma"]);
-  const summary = emptyTable(["kind", "depth", "realization", "mean_square", "near_one", "max_deviation", "log_spread", "max", "median"]);
-  const bar = ctx.progress("realizations", 2 * c.realizations);
-  let done = 0;
-  for (const kind of ["gaussian", "orthogonal"] as const) {
-    for (let r = 0; r < c.realizations; r++) {
-      const sorted = [...c.depths].sort((a, b) => a - b);
-      productSpectra(kind, c.n, sorted, c.seed + 1000 * r + (kind === "orthogonal" ? 1 : 0)).forEach((sv, k) => {
-        const depth = sorted[k];
-        sv.forEach((sigma) => pushRow(spectra, { kind: KIND_CODE[kind], depth, realization: r, sigma }));
-        const s = summarizeSpectrum(sv);
-        pushRow(summary, { kind: KIND_CODE[kind], depth, realization: r, mean_square: s.meanSquare, near_one: s.nearOne, max_deviation: s.maxDeviation, log_spread: s.logSpread, max: s.max, median: s.median });
-      });
-      bar.update(++done);
-      await ctx.live({ spectra, summary });
-    }
-  }
-  bar.finish();
-  return { spectra, summary };
+  // One task per (kind, realization) (random-products-task.ts).
+  const configs = (["gaussian", "orthogonal"] as const).flatMap((kind) =>
+    Array.from({ length: c.realizations }, (_, r) => ({ kind, n: c.n, depths: c.depths, realization: r, seed: c.seed + 1000 * r + (kind === "orthogonal" ? 1 : 0) })),
+  );
+  const parts = await ctx.map(configs, randomProductTask);
+  return { spectra: concatTables(parts.map((p) => p.spectra)), summary: concatTables(parts.map((p) => p.summary)) };
 }
 
 /** Histogram of log10 σ (density per unit log10 σ), clamped into [lo, hi]. */
@@ -119,6 +106,7 @@ export const saxeRandomProducts: Experiment<RandomProductsConfig> = registerExpe
     full: { n: 200, depths: [1, 2, 4, 8, 16, 32], realizations: 4, seed: 5, histMin: -8, histMax: 1.5, bins: 38 },
   },
   run,
+  runsTasks: true,
   figures: [
     {
       id: "saxe-random-products-fig6",

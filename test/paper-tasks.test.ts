@@ -1,0 +1,119 @@
+/**
+ * The papers' sweeps as tasks: a changed value of a sweep recomputes exactly the tasks it names (one depth of
+ * saxe-depth, one learning rate of corridors-clr-mnist, one more seed of saxe-learning-delays), and a task
+ * module's code is the computation alone, so editing a figure leaves the cached results valid.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import test from "node:test";
+import { moduleGraphHash } from "../src/lab/codehash";
+import type { TaskEvent } from "../src/lab/context";
+import { runExperiment } from "../src/lab/run";
+import type { Experiment } from "../src/lab/types";
+import { corridorsClrMnist, type ClrNetsConfig } from "../src/papers/corridors/clr-nets";
+import { saxeDepth, type DepthConfig } from "../src/papers/saxe/depth";
+import { saxeLearningDelays, type LearningDelaysConfig } from "../src/papers/saxe/learning-delays";
+import { saxeRandomProducts } from "../src/papers/saxe/random-products";
+import { saxeEdgeOfChaos } from "../src/papers/saxe/edge-of-chaos";
+import { corridorsAlongGd } from "../src/papers/corridors/along-gd";
+import { cfGdCentral, type GdCentralConfig } from "../src/papers/central-flows/gd-central";
+
+const SRC = resolve(__dirname, "..", "src");
+const tmp = (): string => mkdtempSync(join(tmpdir(), "flowlab-paper-tasks-"));
+
+/** Runs `exp` (quick mode, config overridden) and returns the task labels computed and served from cache. */
+async function tasksOf<C extends object>(exp: Experiment<C>, config: Partial<C>, cacheDir: string): Promise<{ computed: string[]; cached: string[]; tables: Record<string, Record<string, number[]>> }> {
+  const computed: string[] = [];
+  const cached: string[] = [];
+  const r = await runExperiment(exp, {
+    mode: "quick",
+    cacheDir,
+    config,
+    onTask: (e: TaskEvent) => {
+      if (e.type === "done") computed.push(e.label);
+      if (e.type === "cached") cached.push(e.label);
+    },
+  });
+  return { computed, cached, tables: r.tables };
+}
+
+const TINY_DEPTH: Partial<DepthConfig> = { n: 200, pool: 2, components: 6, hidden: 6, depths: [3, 4], theoryMaxLayers: 5, rateKMin: -2, rateKMax: 1, maxSteps: 60 };
+
+test("saxe-depth: one changed depth recomputes one task (the predictions and the other depth are cached)", async () => {
+  const cacheDir = tmp();
+  const first = await tasksOf(saxeDepth, TINY_DEPTH, cacheDir);
+  assert.equal(first.computed.length, 3, `theory + 2 depths: ${first.computed.join("; ")}`);
+  const changed = await tasksOf(saxeDepth, { ...TINY_DEPTH, depths: [3, 5] }, cacheDir);
+  assert.equal(changed.computed.length, 1, changed.computed.join("; "));
+  assert.match(changed.computed[0], /^saxe\.depth-trials /);
+  assert.equal(changed.cached.length, 2);
+  assert.deepEqual([...new Set(changed.tables.trials.layers)], [3, 5]);
+  // The cached depth's rows are the ones computed the first time.
+  const rowsAt = (t: Record<string, number[]>, layers: number): string => JSON.stringify(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.filter((_, i) => t.layers[i] === layers)])));
+  assert.equal(rowsAt(changed.tables.trials, 3), rowsAt(first.tables.trials, 3));
+});
+
+const TINY_CLR: Partial<ClrNetsConfig> = { trainPerClass: 3, testPerClass: 3, hidden: [4], grid: [0.1, 0.3, 1], fullSteps: 4, miniSteps: 4, batchSize: 8, evalEvery: 2 };
+
+test("corridors-clr-mnist: one changed learning rate recomputes its task in each regime only", async () => {
+  const cacheDir = tmp();
+  const first = await tasksOf(corridorsClrMnist, TINY_CLR, cacheDir);
+  assert.equal(first.computed.length, 2 * 6, "2 regimes × (3 rates + 3 CLR variants)");
+  // 0.3 → 0.2: not the largest rate, so the capped CLR (capped at the largest) is unchanged.
+  const changed = await tasksOf(corridorsClrMnist, { ...TINY_CLR, grid: [0.1, 0.2, 1] }, cacheDir);
+  assert.equal(changed.computed.length, 2, changed.computed.join("; "));
+  assert.equal(changed.cached.length, 10);
+  // The rows keep the side-by-side layout: member index by step, as one run of all members wrote them.
+  const steps = changed.tables.fullSteps;
+  assert.deepEqual(steps.member.slice(0, 12), [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(steps.step.slice(0, 12), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+});
+
+test("saxe-learning-delays: one more seed adds one task per activation", async () => {
+  const cacheDir = tmp();
+  const tiny: Partial<LearningDelaysConfig> = { levels: 3, features: 40, hidden: 8, steps: 40, recordEvery: 5, seeds: 2 };
+  const first = await tasksOf(saxeLearningDelays, tiny, cacheDir);
+  assert.equal(first.computed.length, 4);
+  const more = await tasksOf(saxeLearningDelays, { ...tiny, seeds: 3 }, cacheDir);
+  assert.equal(more.computed.length, 2, more.computed.join("; "));
+  assert.equal(more.cached.length, 4);
+});
+
+test("central-flows-gd: a field that only shapes the claims (settle) recomputes no task", async () => {
+  const cacheDir = tmp();
+  const tiny: Partial<GdCentralConfig> = { steps: 30, chunk: 10 };
+  const first = await tasksOf(cfGdCentral, tiny, cacheDir);
+  assert.deepEqual(first.computed.map((l) => l.split(" ")[0]), ["central-flows.comparison"]);
+  const resettled = await tasksOf(cfGdCentral, { ...tiny, settle: 7 }, cacheDir);
+  assert.deepEqual(resettled.computed, []);
+  assert.equal(resettled.cached.length, 1);
+  assert.equal(JSON.stringify(resettled.tables.steps), JSON.stringify(first.tables.steps));
+});
+
+test("the sweeps' task modules import no figure code: their code hash leaves out src/plot and the experiment modules", () => {
+  const labGraph = new Set(moduleGraphHash(join(SRC, "lab", "task.ts")).files.map((f) => resolve(SRC, "lab", f)));
+  for (const [exp, taskModule, experimentFile] of [
+    [saxeDepth, "papers/saxe/depth-task.ts", "depth.ts"],
+    [saxeLearningDelays, "papers/saxe/learning-delays-task.ts", "learning-delays.ts"],
+    [saxeRandomProducts, "papers/saxe/random-products-task.ts", "random-products.ts"],
+    [saxeEdgeOfChaos, "papers/saxe/edge-of-chaos-task.ts", "edge-of-chaos.ts"],
+    [corridorsAlongGd, "papers/corridors/along-gd-task.ts", "along-gd.ts"],
+    [corridorsClrMnist, "papers/corridors/clr-nets-task.ts", "clr-nets.ts"],
+    [cfGdCentral, "papers/central-flows/tasks.ts", "gd-central.ts"],
+  ] as const) {
+    assert.equal(exp.runsTasks, true, `${exp.id} declares runsTasks`);
+    const files = moduleGraphHash(join(SRC, taskModule)).files;
+    // Paths are relative to the task module's folder. The lab's own graph reaches two type-only plot modules
+    // (lab/types.ts: the PlotlyFigure and FigureSize types); the task must add none.
+    const absolute = files.map((f) => resolve(SRC, dirname(taskModule), f));
+    const plot = absolute.filter((f) => f.startsWith(join(SRC, "plot")) && !labGraph.has(f));
+    // Known: central-flows/compare.ts imports `distance` from measures.ts, which imports plot/smoothing.ts (a
+    // numeric helper, no figure) for its smoothing; the experiments' figure modules stay out all the same.
+    const allowed = taskModule === "papers/central-flows/tasks.ts" ? [join(SRC, "plot", "smoothing.ts")] : [];
+    assert.deepEqual(plot.filter((f) => !allowed.includes(f)), [], `${taskModule} reaches ${plot.join(", ")}`);
+    assert.ok(files.length > 3, `${taskModule}: a graph of ${files.length} files`);
+    assert.ok(!files.includes(experimentFile), `${taskModule} reaches its experiment module ${experimentFile}`);
+  }
+});
