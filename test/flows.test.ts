@@ -14,7 +14,7 @@ import { central, discrete, DivergenceError, functionPrediction, quadraticLossPr
 import { gd } from "../src/optim/gd";
 import { quadratic } from "../src/models/toy";
 import { EXAMPLE_PROBLEM as REF } from "./reference";
-import { gaussianSmooth } from "../src/plot/smoothing";
+import { gaussianSmooth } from "../src/linalg/smoothing";
 
 
 function readCsv(path: string): Record<string, number[]> {

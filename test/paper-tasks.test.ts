@@ -109,10 +109,7 @@ test("the sweeps' task modules import no figure code: their code hash leaves out
     // (lab/types.ts: the PlotlyFigure and FigureSize types); the task must add none.
     const absolute = files.map((f) => resolve(SRC, dirname(taskModule), f));
     const plot = absolute.filter((f) => f.startsWith(join(SRC, "plot")) && !labGraph.has(f));
-    // Known: central-flows/compare.ts imports `distance` from measures.ts, which imports plot/smoothing.ts (a
-    // numeric helper, no figure) for its smoothing; the experiments' figure modules stay out all the same.
-    const allowed = taskModule === "papers/central-flows/tasks.ts" ? [join(SRC, "plot", "smoothing.ts")] : [];
-    assert.deepEqual(plot.filter((f) => !allowed.includes(f)), [], `${taskModule} reaches ${plot.join(", ")}`);
+    assert.deepEqual(plot, [], `${taskModule} reaches ${plot.join(", ")}`);
     assert.ok(files.length > 3, `${taskModule}: a graph of ${files.length} files`);
     assert.ok(!files.includes(experimentFile), `${taskModule} reaches its experiment module ${experimentFile}`);
   }

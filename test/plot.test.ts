@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { gaussianSmooth } from "../src/plot/smoothing";
+import { gaussianSmooth } from "../src/linalg/smoothing";
 import { composeFigure, contourPanel, curvesPanel, gridFromColumns, lossPanel, thresholdTrace, verticalLine } from "../src/plot/panels";
 import { PROCESS_STYLE } from "../src/plot/style";
 import { CVD_MATRICES, PROCESS_COLORS, ROLE, deltaE, simulateCvd, sweepColor } from "../src/plot/palette";

@@ -5,7 +5,7 @@
  */
 import type { Dash, Data, LayoutAxis, Annotation, Shape, Layout } from "plotly.js-dist";
 import type { PlotlyFigure } from "./figure";
-import { gaussianSmooth } from "./smoothing";
+import { gaussianSmooth } from "../linalg/smoothing";
 import { PANEL_SIZE, PROCESS_STYLE, THRESHOLD_STYLE, TITLE_FONT_SIZE, FONT, axisStyle, baseLayout, type Process } from "./style";
 import { PX_PER_INCH, SIZE_PRESETS, sizeWidthPx, type FigureSize } from "./sizes";
 

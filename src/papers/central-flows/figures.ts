@@ -5,7 +5,7 @@
 import { composeFigure, curvesPanel, type Panel, type Series } from "../../plot/panels";
 import type { FigureSize } from "../../plot/sizes";
 import { PROCESS_STYLE, type Process } from "../../plot/style";
-import { gaussianSmooth } from "../../plot/smoothing";
+import { gaussianSmooth } from "../../linalg/smoothing";
 import type { FigureSpec, Table, Tables } from "../../lab/types";
 import type { TaskSpec } from "./setup";
 

@@ -6,7 +6,7 @@
  */
 import { claim } from "../../lab/claims";
 import { curvesPanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
-import { gaussianSmooth } from "../../plot/smoothing";
+import { gaussianSmooth } from "../../linalg/smoothing";
 import { sequentialColor } from "../../plot/style";
 import { registerExperiment } from "../../lab/registry";
 import { mean } from "../../lab/stats";

@@ -3,7 +3,7 @@
  * relative gaps, the arrival at the edge. Pure functions of plain arrays.
  */
 import type { Vec } from "../../autodiff/derivatives";
-import { gaussianSmooth } from "../../plot/smoothing";
+import { gaussianSmooth } from "../../linalg/smoothing";
 import { mean } from "../../lab/stats";
 import type { Table } from "../../lab/types";
 

@@ -10,7 +10,7 @@
 import type { Vec } from "../../autodiff/derivatives";
 import { claim } from "../../lab/claims";
 import { curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel, type Series } from "../../plot/panels";
-import { gaussianSmooth } from "../../plot/smoothing";
+import { gaussianSmooth } from "../../linalg/smoothing";
 import { sequentialColor } from "../../plot/style";
 import { emptyTable, pushRow } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";

@@ -6,7 +6,7 @@
  * the oscillation's contribution to ν, takes too large steps, and is unstable itself; the central flow adds
  * σ²S² to ν's input and the implicit regularizer ½σ²∇S to the motion and tracks the optimizer.
  */
-import { gaussianSmooth } from "../../plot/smoothing";
+import { gaussianSmooth } from "../../linalg/smoothing";
 import { claim } from "../../lab/claims";
 import { curvesPanel, distancePanel, eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
 import { registerExperiment } from "../../lab/registry";
