@@ -5,7 +5,7 @@
  * Rules come from src/optim; here the CLR runs without its floor δ (float64, g never vanishes before E does).
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, contourPanel, curvesPanel, endLabel, gridFromColumns, lossPanel, type Series } from "../../plot/panels";
+import { composeFigure, contourPanel, curvesPanel, gridFromColumns, lossPanel, type Series } from "../../plot/panels";
 import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { gd } from "../../optim/gd";
 import { polyak } from "../../optim/polyak";
@@ -153,22 +153,15 @@ function quadraticFigure(tables: Tables, c: ClrToysConfig) {
   // Room above the largest rate for the legend, so it covers no step.
   const yMin = Math.min(...steps.flatMap((s) => s.y.filter((v) => v > 0)), 1 / (2 * l2));
   lr.xaxis = { ...lr.xaxis, range: [-2, last + 2] };
-  lr.yaxis = { ...lr.yaxis, range: [Math.log10(yMin) - 0.15, Math.log10(1 / (2 * l1)) + 0.75] };
+  lr.yaxis = { ...lr.yaxis, range: [Math.log10(yMin) - 0.15, Math.log10(1 / (2 * l1)) + 1.2] };
   // Curves that end early are labelled to the right of their end, the others to the left (inside the panel).
-  // The two fast methods end together near 1e-15: their labels go right of the end, the earlier one lower.
-  const lossLabels = lossSeries.map((s) => {
-    const end = s.x[s.x.length - 1];
-    const early = end < 0.8 * last;
-    const first = early && lossSeries.every((o) => o === s || o.x[o.x.length - 1] >= end);
-    return endLabel({ ...s, y: s.y.map(Math.log10) }, early ? { xanchor: "left", xshift: 3, yshift: first ? -16 : -4 } : { xanchor: "right", yshift: 2 });
-  });
-  const loss = lossPanel({ title: "(a) loss", series: lossSeries.map((s) => ({ ...s, directLabel: true })) });
-  // Room below the fastest curves for their labels.
+  const loss = lossPanel({ title: "(a) loss", series: lossSeries });
+  // Room above the start for the legend: the curves all fall from the top-left corner, so the top right is empty.
   const lossMin = Math.min(...lossSeries.flatMap((s) => s.y.filter((v) => v > 0)));
-  loss.yaxis = { ...loss.yaxis, range: [Math.log10(lossMin) - 1.5, Math.log10(Math.max(...lossSeries.map((s) => s.y[0]))) + 0.5] };
+  loss.yaxis = { ...loss.yaxis, range: [Math.log10(lossMin) - 0.5, Math.log10(Math.max(...lossSeries.map((s) => s.y[0]))) + 3] };
   return composeFigure(
     [
-      { ...loss, legend: "none", annotations: lossLabels },
+      { ...loss, legend: "top right" },
       {
         ...lr,
         legend: "top left",

@@ -111,7 +111,11 @@ function igrFigure(tables: Tables, c: DriftConfig) {
     { name: "to the flow of E", x: [NaN], y: [NaN], color: GREY.dark, width: 1.5 },
     { name: "to the flow of Ẽ (modified)", x: [NaN], y: [NaN], color: GREY.dark, dash: "dash", width: 1.5 },
   ];
-  return composeFigure([{ ...distancePanel({ xTitle: "step n", yTitle: "‖θₙ − φ(nη)‖", series: [...series, ...key] }), legend: "top right" }], { size: "column", heightIn: 2.8 });
+  // An empty decade below the curves holds the legend (every corner above is crossed by a curve).
+  const panel = distancePanel({ xTitle: "step n", yTitle: "‖θₙ − φ(nη)‖", series: [...series, ...key] });
+  const ys = series.flatMap((s) => s.y.filter((v) => v > 0));
+  panel.yaxis = { ...panel.yaxis, range: [Math.log10(Math.min(...ys)) - 1.1, Math.log10(Math.max(...ys)) + 0.05] };
+  return composeFigure([{ ...panel, legend: "bottom right" }], { size: "column", heightIn: 2.8 });
 }
 
 function claims(tables: Tables, c: DriftConfig): Claim[] {
