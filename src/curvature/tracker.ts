@@ -119,7 +119,7 @@ export class EigenTracker {
  * inside a cluster do not count as motion; the rest of `block` follows unchanged. Returns `block` when there is no
  * earlier block or the subspace turned too far (a singular value of Y₀ᵀY below ½) for a linear prediction.
  */
-function extrapolateBlock(block: Vec[], before: Vec[], k: number): Vec[] {
+export function extrapolateBlock(block: Vec[], before: Vec[], k: number): Vec[] {
   if (block.length < k || before.length < k || k === 0) return block;
   const M = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => dot(before[i], block[j]))); // Y₀ᵀY
   // Q = M (MᵀM)^{-1/2}
