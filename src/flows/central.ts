@@ -10,6 +10,9 @@
  *     B[X]_ij = ½ Σ_kl ⟨∇M_ij, P⁻¹∇M_kl⟩ X_kl + 2 Σ_kl X_kl uᵢᵀ diag(∂P/∂X_kl) u_j.
  * For GD (P = I/η) this reduces to the paper's dw/dt = −η[∇L + ½∇⟨H, Σ⟩] with S pinned at 2/η.
  * Rows report L and the eigenvalues at the first substep of each unit step and tr X averaged over substeps.
+ * The SDCP covers the active eigenpairs (sdcpPairs "active", default) or every tracked one ("tracked": the float64
+ * reference's discretization, matched to 1e-6 in test/engine-fidelity). The substeps are equal, so the eigensolver
+ * starts from the eigenbasis extrapolated from the last two substeps.
  */
 import { EigenTracker } from "../curvature/tracker";
 import { DivergenceError } from "../divergence";

@@ -35,7 +35,10 @@ export interface FlowOptions {
   steps: number;
   /** Effective eigenvalues reported per row: an integer in [1, number of parameters]. */
   k: number;
-  /** Eigensolver relative residual tolerance, in (0, 1) (eigenvalue errors are ~its square). Default 1e-4. */
+  /**
+   * Eigensolver relative residual tolerance, in (0, 1) (eigenvalue errors are ~its square, eigenvector errors ~it).
+   * Default 1e-4; the central flow on float64 derivatives 1e-6 (its SDCP is built from the eigenvectors).
+   */
   eigTol?: number;
   /** Central flow: track every eigenvalue above this (effective units, finite; the edge is 2). Default 1.5. */
   trackAbove?: number;
