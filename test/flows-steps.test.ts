@@ -101,6 +101,7 @@ describe("validation before any computation (issue 16)", () => {
     ["stableStepScale NaN", { stableStepScale: NaN }, /stableStepScale must be a finite number > 0, got NaN/],
     ["stableStepScale −1", { stableStepScale: -1 }, /stableStepScale must be a finite number > 0, got -1/],
     ["maxSubsteps 0", { maxSubsteps: 0 }, /maxSubsteps must be an integer ≥ 1, got 0/],
+    ["sdcpPairs all", { sdcpPairs: "all" as FlowOptions["sdcpPairs"] }, /sdcpPairs must be "active" or "tracked", got "all"/],
   ];
   for (const [name, bad, message] of cases) {
     test(`${name} is rejected by discrete, stable and central, before any derivative is taken`, () => {

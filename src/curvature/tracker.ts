@@ -15,7 +15,8 @@
  * Non-finite Hessian-vector products stop the solve with a DivergenceError (process "eigensolver").
  */
 import type { Derivatives } from "../autodiff/derivatives";
-import { dot, type Vec } from "../linalg/vec";
+import { symEig } from "../linalg/dense";
+import { axpy, dot, type Vec } from "../linalg/vec";
 import { topEigs } from "./eigs";
 import { effectiveHessian, hessianOperator, type SymOperator } from "./operator";
 
@@ -33,6 +34,12 @@ export interface TrackerOptions {
   guard?: number;
   /** One HVP call per vector instead of one batched call per block (faster on wasm for k = 1). Default false. */
   perVector?: boolean;
+  /**
+   * Start each solve from the eigenbasis extrapolated linearly from the last two solves (2·Y_t − Y_{t−1}Q, Q the
+   * rotation best aligning the two), for points that move along a smooth path in equal steps. The start is
+   * then off by O(dt²) instead of O(dt), which saves iterations at tight tolerances. Default false.
+   */
+  extrapolate?: boolean;
 }
 
 export interface Spectrum {
@@ -49,6 +56,8 @@ export interface Spectrum {
 
 export class EigenTracker {
   private block: Vec[] = [];
+  /** The block of the solve before the last (for `extrapolate`). */
+  private before: Vec[] = [];
   private prev: Vec[] = [];
   private tracked: number;
   /** Total eigensolver matvecs (HVPs) so far. */
@@ -63,6 +72,7 @@ export class EigenTracker {
   clone(): EigenTracker {
     const c = new EigenTracker(this.opts);
     c.block = this.block;
+    c.before = this.before;
     c.prev = this.prev;
     c.tracked = this.tracked;
     c.matvecs = this.matvecs;
@@ -77,7 +87,8 @@ export class EigenTracker {
   solve(D: Derivatives, w: Vec, P?: Float64Array): Spectrum {
     const maxK = Math.min(this.opts.maxK, D.dim);
     const guard = this.opts.guard;
-    let res = topEigs(this.operator(D, w, P), { k: Math.min(this.tracked, maxK), tol: this.opts.tol, init: this.block, seed: this.opts.seed, guard });
+    const init = this.opts.extrapolate ? extrapolateBlock(this.block, this.before, Math.min(this.tracked, maxK)) : this.block;
+    let res = topEigs(this.operator(D, w, P), { k: Math.min(this.tracked, maxK), tol: this.opts.tol, init, seed: this.opts.seed, guard });
     this.matvecs += res.matvecs;
     let matvecs = res.matvecs;
     // Grow until the smallest tracked eigenvalue is clearly below the edge: never split a cluster.
@@ -90,6 +101,7 @@ export class EigenTracker {
     // Next time track k pairs, or every pair above the threshold plus one below it.
     const above = res.values.filter((v) => v > this.opts.growAbove).length;
     this.tracked = Math.min(maxK, Math.max(this.opts.k, above + 1));
+    this.before = this.block;
     this.block = res.block;
     const y = res.vectors.map((v, i) => {
       const p = this.prev[i];
@@ -99,4 +111,28 @@ export class EigenTracker {
     const u = P ? y.map((v) => v.map((x, i) => x / Math.sqrt(P[i]))) : y;
     return { values: res.values, y, u, matvecs, converged: res.converged };
   }
+}
+
+/**
+ * The first k vectors of `block` extrapolated from `before` (the block one step earlier): 2·Y − Y₀Q with Q the
+ * orthogonal k×k matrix minimizing ‖Y₀Q − Y‖ (polar factor of Y₀ᵀY), so reordering, sign flips and rotations
+ * inside a cluster do not count as motion; the rest of `block` follows unchanged. Returns `block` when there is no
+ * earlier block or the subspace turned too far (a singular value of Y₀ᵀY below ½) for a linear prediction.
+ */
+export function extrapolateBlock(block: Vec[], before: Vec[], k: number): Vec[] {
+  if (block.length < k || before.length < k || k === 0) return block;
+  const M = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => dot(before[i], block[j]))); // Y₀ᵀY
+  // Q = M (MᵀM)^{-1/2}
+  const MtM = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => M.reduce((s, row) => s + row[i] * row[j], 0)));
+  const { values, vectors } = symEig(MtM);
+  if (!(values[k - 1] > 0.25)) return block;
+  const invSqrt = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => vectors.reduce((s, v, r) => s + (v[i] * v[j]) / Math.sqrt(values[r]), 0)));
+  const Q = M.map((row) => invSqrt[0].map((_, j) => row.reduce((s, m, l) => s + m * invSqrt[l][j], 0)));
+  const out = block.slice();
+  for (let j = 0; j < k; j++) {
+    const y = Float64Array.from(block[j], (x) => 2 * x);
+    for (let i = 0; i < k; i++) axpy(-Q[i][j], before[i], y);
+    out[j] = y;
+  }
+  return out;
 }

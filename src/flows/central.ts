@@ -10,6 +10,9 @@
  *     B[X]_ij = ½ Σ_kl ⟨∇M_ij, P⁻¹∇M_kl⟩ X_kl + 2 Σ_kl X_kl uᵢᵀ diag(∂P/∂X_kl) u_j.
  * For GD (P = I/η) this reduces to the paper's dw/dt = −η[∇L + ½∇⟨H, Σ⟩] with S pinned at 2/η.
  * Rows report L and the eigenvalues at the first substep of each unit step and tr X averaged over substeps.
+ * The SDCP covers the active eigenpairs (sdcpPairs "active", default) or every tracked one ("tracked": the float64
+ * reference's discretization, matched to 1e-6 in test/engine-fidelity). The substeps are equal, so the eigensolver
+ * starts from the eigenbasis extrapolated from the last two substeps.
  */
 import { EigenTracker } from "../curvature/tracker";
 import { DivergenceError } from "../divergence";
@@ -37,10 +40,16 @@ export interface CentralOptions extends FlowOptions {
   onSubstep?: (t: number, detail: CentralSubstep) => void;
 }
 
+/** Default eigensolver tolerance of the central flow on float64 derivatives (float32: FlowOptions' 1e-4). */
+export const CENTRAL_EIG_TOL_F64 = 1e-6;
+
 export function centralInit(problem: FlowProblem, options: FlowOptions): FlowCarry {
   validateProblem(problem);
-  const o = validateOptions(options, problem.D.dim);
   const { D, rule } = problem;
+  // The SDCP is built from the eigenvectors, whose error is ~eigTol (eigenvalues' ~eigTol²): float64 derivatives
+  // afford 1e-6 (the reference example needs it for 1e-6 in loss), float32 ones stall near 1e-6.
+  const f64 = D.dtype === "float64" && typeof options === "object" && options !== null && options.eigTol === undefined;
+  const o = validateOptions(f64 ? { ...options, eigTol: CENTRAL_EIG_TOL_F64 } : options, D.dim);
   if (!rule.preconditioned) throw new Error(`the central flow needs a preconditioned update rule (w' = w − P⁻¹g); ${rule.name} is not one`);
   const started = Date.now();
   const w = Float64Array.from(problem.w0);
@@ -53,7 +62,7 @@ export function centralInit(problem: FlowProblem, options: FlowOptions): FlowCar
     w,
     state: rule.updateState(problem.state0 ?? rule.init(D.dim), at.grad),
     at,
-    tracker: new EigenTracker({ k: o.k, growAbove: o.trackAbove, maxK: o.maxK, tol: o.eigTol, seed: o.seed }),
+    tracker: new EigenTracker({ k: o.k, growAbove: o.trackAbove, maxK: o.maxK, tol: o.eigTol, seed: o.seed, extrapolate: true }),
     seconds: (Date.now() - started) / 1000,
     worstComplementarity: 0,
   };
@@ -85,7 +94,8 @@ export function centralStep(carry: FlowCarry): FlowStep {
     checkFinite("central", t, "loss", loss);
     const P = rule.precond(s, dim); // [dim]
     const spec = solveOrDiverge("central", t, () => tracker.solve(D, w, P));
-    const active = [...spec.values.keys()].filter((i) => spec.values[i] > o.activeAbove);
+    const edge = spec.values[0] > o.activeAbove;
+    const active = !edge ? [] : [...spec.values.keys()].filter((i) => o.sdcpPairs === "tracked" || spec.values[i] > o.activeAbove);
     const u = active.map((i) => spec.u[i]); // [m, dim], uᵀPu = I
     const lambdas = active.map((i) => spec.values[i]); // [m]
     const m = u.length;

@@ -35,7 +35,10 @@ export interface FlowOptions {
   steps: number;
   /** Effective eigenvalues reported per row: an integer in [1, number of parameters]. */
   k: number;
-  /** Eigensolver relative residual tolerance, in (0, 1) (eigenvalue errors are ~its square). Default 1e-4. */
+  /**
+   * Eigensolver relative residual tolerance, in (0, 1) (eigenvalue errors are ~its square, eigenvector errors ~it).
+   * Default 1e-4; the central flow on float64 derivatives 1e-6 (its SDCP is built from the eigenvectors).
+   */
   eigTol?: number;
   /** Central flow: track every eigenvalue above this (effective units, finite; the edge is 2). Default 1.5. */
   trackAbove?: number;
@@ -43,8 +46,17 @@ export interface FlowOptions {
   maxK?: number;
   /** Central flow: Euler substeps per unit time, an integer in [1, 10⁶]. Default 4. */
   substeps?: number;
-  /** Central flow: eigenvalues above this (finite) enter the SDCP (others have X = 0). Default 1.8. */
+  /** Central flow: eigenvalues above this (finite) are active: X = 0 while none is. Default 1.8. */
   activeAbove?: number;
+  /**
+   * Central flow: the eigenpairs each substep's SDCP covers once some eigenvalue is active.
+   *   "active"   only the active ones (default): 1 third-derivative vector per substep for one eigenvalue at the edge;
+   *   "tracked"  every tracked pair (≥ k): the discretization of the float64 reference (central-flows.md §6:
+   *              top-k pairs → k(k+1)/2 third vectors → SDCP), k(k+1)/2 third vectors per substep.
+   * The two are the same flow as dt → 0 but differ by O(dt) at the edge: the coupling of the inactive pairs is
+   * the rotation of the active eigenvectors over the substep (1e-4 relative in loss on the reference example).
+   */
+  sdcpPairs?: "active" | "tracked";
   /**
    * Stable flow: substeps per unit time are n = max(1, ⌈λ_max/stableStepScale⌉) (finite, > 0). Default 0.5.
    * With the default Euler integrator and λ_max·dt ≤ 0.5 the stable flow is, for GD below the edge, GD itself
@@ -128,6 +140,7 @@ export function validateOptions(o: FlowOptions, dim?: number): ResolvedOptions {
     maxK: dim === undefined ? maxK : Math.min(maxK, dim),
     substeps: int("substeps", o.substeps ?? 4, 1, 1e6),
     activeAbove: finite("activeAbove", o.activeAbove ?? 1.8),
+    sdcpPairs: o.sdcpPairs ?? "active",
     stableStepScale: finite("stableStepScale", o.stableStepScale ?? 0.5, (x) => x > 0, "a finite number > 0"),
     integrator: o.integrator ?? "euler",
     maxSubsteps: int("maxSubsteps", o.maxSubsteps ?? 1e4, 1),
@@ -136,6 +149,7 @@ export function validateOptions(o: FlowOptions, dim?: number): ResolvedOptions {
     seed: int("seed", o.seed ?? 0, -(2 ** 31)),
   };
   if (full.integrator !== "euler" && full.integrator !== "rk4") fail("integrator", `"euler" or "rk4"`, full.integrator);
+  if (full.sdcpPairs !== "active" && full.sdcpPairs !== "tracked") fail("sdcpPairs", `"active" or "tracked"`, full.sdcpPairs);
   if (o.onStep !== undefined && typeof o.onStep !== "function") fail("onStep", "a function", typeof o.onStep);
   return full;
 }
