@@ -5,7 +5,7 @@
  * Rules come from src/optim; here the CLR runs without its floor δ (float64, g never vanishes before E does).
  */
 import { claim } from "../../lab/claims";
-import { composeFigure, contourPanel, curvesPanel, gridFromColumns, lossPanel, type Series } from "../../plot/panels";
+import { composeFigure, contourPanel, curvesPanel, endLabel, gridFromColumns, lossPanel, spreadLabels, type Series } from "../../plot/panels";
 import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { gd } from "../../optim/gd";
 import { polyak } from "../../optim/polyak";
@@ -155,13 +155,18 @@ function quadraticFigure(tables: Tables, c: ClrToysConfig) {
   lr.xaxis = { ...lr.xaxis, range: [-2, last + 2] };
   lr.yaxis = { ...lr.yaxis, range: [Math.log10(yMin) - 0.15, Math.log10(1 / (2 * l1)) + 1.2] };
   // Curves that end early are labelled to the right of their end, the others to the left (inside the panel).
-  const loss = lossPanel({ title: "(a) loss", series: lossSeries });
-  // Room above the start for the legend: the curves all fall from the top-left corner, so the top right is empty.
-  const lossMin = Math.min(...lossSeries.flatMap((s) => s.y.filter((v) => v > 0)));
-  loss.yaxis = { ...loss.yaxis, range: [Math.log10(lossMin) - 0.5, Math.log10(Math.max(...lossSeries.map((s) => s.y[0]))) + 3] };
+  // (a): the constant rates are named at their right ends; Polyak and CLR, which stop early, are named by (b)'s
+  // legend (same names and colours).
+  const shownInB = new Set(steps.map((s) => s.name));
+  const lossPanelSeries = lossSeries.map((s) => (shownInB.has(s.name) ? { ...s, showlegend: false } : { ...s, directLabel: true }));
+  const loss = lossPanel({ title: "(a) loss", series: lossPanelSeries });
+  const lossLabels = spreadLabels(
+    lossSeries.filter((s) => !shownInB.has(s.name)).map((s) => endLabel({ ...s, y: s.y.map(Math.log10) }, { xanchor: "right", yshift: 8 })),
+    1.3,
+  );
   return composeFigure(
     [
-      { ...loss, legend: "top right" },
+      { ...loss, legend: "none", annotations: lossLabels },
       {
         ...lr,
         legend: "top left",

@@ -106,16 +106,18 @@ function igrFigure(tables: Tables, c: DriftConfig) {
       { name: `η = ${h}`, x: rows.step, y: rows.gapToModifiedFlow, color, dash: "dash", width: 1.5, showlegend: false },
     ];
   });
-  // Legend-only key for the two line styles (no data drawn).
+  // η is named at the right end of each solid curve; a legend-only key (no data) explains the two line styles, in
+  // an empty decade made below the curves.
+  const solid = series.filter((s) => s.dash === undefined);
+  const labels = spreadLabels(solid.map((s) => endLabel({ ...s, y: s.y.map(Math.log10) }, { xanchor: "right", yshift: 7 })), 0.22);
   const key: Series[] = [
-    { name: "to the flow of E", x: [NaN], y: [NaN], color: GREY.dark, width: 1.5 },
-    { name: "to the flow of Ẽ (modified)", x: [NaN], y: [NaN], color: GREY.dark, dash: "dash", width: 1.5 },
+    { name: "GD to the flow of E", x: [NaN], y: [NaN], color: GREY.dark, width: 1.5 },
+    { name: "GD to the flow of Ẽ (modified)", x: [NaN], y: [NaN], color: GREY.dark, dash: "dash", width: 1.5 },
   ];
-  // An empty decade below the curves holds the legend (every corner above is crossed by a curve).
-  const panel = distancePanel({ xTitle: "step n", yTitle: "‖θₙ − φ(nη)‖", series: [...series, ...key] });
+  const panel = distancePanel({ xTitle: "step n", yTitle: "‖θₙ − φ(nη)‖", series: [...series.map((s) => ({ ...s, directLabel: true })), ...key] });
   const ys = series.flatMap((s) => s.y.filter((v) => v > 0));
-  panel.yaxis = { ...panel.yaxis, range: [Math.log10(Math.min(...ys)) - 1.1, Math.log10(Math.max(...ys)) + 0.05] };
-  return composeFigure([{ ...panel, legend: "bottom right" }], { size: "column", heightIn: 2.8 });
+  panel.yaxis = { ...panel.yaxis, range: [Math.log10(Math.min(...ys)) - 0.9, Math.log10(Math.max(...ys)) + 0.05] };
+  return composeFigure([{ ...panel, legend: "bottom left", annotations: labels }], { size: "column", heightIn: 2.6 });
 }
 
 function claims(tables: Tables, c: DriftConfig): Claim[] {
