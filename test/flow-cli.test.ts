@@ -37,6 +37,12 @@ test("flow names a bad --which value and the allowed ones", () => {
   assert.match(r.stderr, /--which: 'warp' is not a process; allowed: discrete, stable, central/);
 });
 
+test("flow names a bad --sdcp-pairs value and the allowed ones", () => {
+  const r = flowlab("flow", "--problem", REF, "--sdcp-pairs", "all", "--out", join(tmpdir(), "flowlab-never-written"));
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--sdcp-pairs: 'all' is not one of active, tracked/);
+});
+
 test("flow reports a missing problem directory naming the file", () => {
   const r = flowlab("flow", "--problem", join(tmpdir(), "no-such-problem"), "--out", tmpdir());
   assert.equal(r.status, 1);

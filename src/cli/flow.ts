@@ -30,6 +30,10 @@ export const spec: Record<string, FlagSpec> = {
     required: true,
   },
   force: { kind: "boolean", help: "replace an --out that holds a previous run, as a whole (without it, such an --out is refused)" },
+  "sdcp-pairs": {
+    kind: "string",
+    help: "central flow: eigenpairs in each substep's SDCP once one is at the edge: active (default, the pairs above the edge) or tracked (every tracked pair, the float64 reference's discretization)",
+  },
 };
 export const summary = "run discrete / stable / central processes on a problem and write CSV + .npy outputs";
 export const extras = {
@@ -84,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
   const sha256 = problemHash(flags.problem as string);
   const steps = (flags.steps as number | undefined) ?? problem.spec.steps;
   const k = (flags.k as number | undefined) ?? problem.spec.k;
+  const sdcpPairs = (flags["sdcp-pairs"] as string | undefined) ?? "active";
+  if (sdcpPairs !== "active" && sdcpPairs !== "tracked") throw new UsageError(`--sdcp-pairs: '${sdcpPairs}' is not one of active, tracked`);
   const dim = problem.model.numParams;
   if (flags.k !== undefined && (k < 1 || k > dim)) throw new UsageError(`--k: ${k} is out of range; the problem's model has ${dim} parameters, so k must be in 1..${dim}`);
   if (!(Number.isInteger(steps) && steps >= 0)) throw new UsageError(`--steps must be an integer ≥ 0, got ${steps}`);
@@ -106,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
         const result = FLOWS[name]({ D, rule, w0: problem.w0 }, {
           steps,
           k,
+          sdcpPairs,
           onStep: (t, _w, _s, row) => bar.update(t + 1, `loss ${row.loss.toPrecision(5)}  λ1 ${row.eigs[0]?.toFixed(4)}`),
         });
         bar.finish(`${result.seconds.toFixed(1)}s, ${(result.counters.hvps / Math.max(1, steps)).toFixed(1)} HVPs/step, ${(result.counters.thirds / Math.max(1, steps)).toFixed(1)} third-derivative vectors/step`);
@@ -120,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     writeJsonAtomic(join(staged.path, RUN_JSON), {
       command: "flowlab flow",
       problem: { dir: resolve(flags.problem as string), sha256, spec: problem.spec },
-      options: { which, steps, k, force: flags.force === true },
+      options: { which, steps, k, sdcpPairs, force: flags.force === true },
       flowlab: { version: VERSION, gitCommit: gitCommit(projectRoot()) },
       engine: { ...engine, tfjs: backend.tfjsVersion, backend: backend.backend, tfjsBackend: backend.tfjsBackend, threads: backend.threads },
       startedAt,
