@@ -177,7 +177,18 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
             if (figure) sink(figure, false);
           }
         : undefined;
-      const ctx = makeRunContext({ experimentId: experiment.id, mode, signal, executor, cache: useCache ? new TaskCache(cacheDir) : null, onTask: options.onTask, live });
+      // Compute time is the sum of the tasks' own run times when tasks ran (waiting in a busy pool is not compute):
+      // "computed in" and the next run's estimate (figures/.last-run.json) then mean CPU time, not queue position.
+      let taskMs = 0;
+      let tasksRun = 0;
+      const onTask = (e: TaskEvent): void => {
+        if (e.type === "done") {
+          taskMs += e.runtimeMs;
+          tasksRun++;
+        }
+        options.onTask?.(e);
+      };
+      const ctx = makeRunContext({ experimentId: experiment.id, mode, signal, executor, cache: useCache ? new TaskCache(cacheDir) : null, onTask, live });
       const tc = Date.now();
       const workersLoad = executor.canLoad?.(experimentModule(experiment.id)) ?? true;
       if (experiment.runsTasks === true || !executor.remote || !workersLoad) {
@@ -190,7 +201,8 @@ export async function runExperiment<C extends object>(which: Experiment<C> | str
       }
       // A run that finished without looking at its signal after the interrupt is still a cancelled run.
       throwIfCancelled(signal, experiment.id);
-      runtimeMs = computeMs = Date.now() - tc;
+      runtimeMs = Date.now() - tc;
+      computeMs = tasksRun > 0 && executor.remote ? taskMs : runtimeMs;
       if (useCache) cache.write(key, tables, { runtimeMs: computeMs, backend });
     }
   } catch (e) {
