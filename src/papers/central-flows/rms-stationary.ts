@@ -84,8 +84,9 @@ function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
   const panels: Panel[] = [];
   if (k) {
     panels.push(
-      curvesPanel({
-        title: "(a) cos∠(ν, ν̄(w)) along the trajectory",
+      {
+        ...curvesPanel({
+        title: "(a) cos∠(ν, ν̄(w)) along the run",
         xTitle: "step",
         yTitle: "cosine similarity",
         series: [
@@ -93,42 +94,52 @@ function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
           { name: "RMSProp νₜ", x: k.step, y: k.cos_optimizer, process: "discrete", mode: "lines+markers" },
           { name: "g⊙² (no oscillation)", x: k.step, y: k.cos_g2, process: "stable", mode: "lines+markers" },
         ],
-      }),
+        }),
+        // g⊙² falls from the top left: the bottom left is empty.
+        legend: "bottom left",
+      },
     );
   }
   if (cv) {
     panels.push(
-      curvesPanel({
-        title: "(b) frozen-w ν-flow: convergence to ν̄",
+      {
+        ...curvesPanel({
+        title: "(b) frozen-w ν-flow to ν̄",
         xTitle: `iteration (dt = ${c.dt} steps)`,
         yTitle: "1 − cos∠(ν, ν̄)",
         logY: true,
-        series: steps.flatMap((s, i): Series[] =>
-          STARTS.map((name, j) => {
-            const r = where(cv, { step: s, start: j });
-            return { name: `step ${s}, from ${name}`, x: r.iteration, y: r.cos_to_nubar.map((x) => Math.max(1 - x, 1e-16)), color: sequentialColor(i, steps.length + 1), dash: j === 0 ? "solid" : "dash" };
-          }),
-        ),
-      }),
+        series: [
+          // One colour per checkpoint (named once, by its solid curve); the dash says which start.
+          ...steps.flatMap((s, i): Series[] =>
+            STARTS.map((_, j) => {
+              const r = where(cv, { step: s, start: j });
+              return { name: `step ${s}`, x: r.iteration, y: r.cos_to_nubar.map((x) => Math.max(1 - x, 1e-16)), color: sequentialColor(i, steps.length + 1), dash: j === 0 ? "solid" : "dash", showlegend: j === 0 };
+            }),
+          ),
+          ...STARTS.map((name, j): Series => ({ name: `from ${name.replace(" (no oscillation)", "")}`, x: [NaN], y: [NaN], color: "#4D4D4D", dash: j === 0 ? "solid" : "dash" })),
+        ],
+        }),
+        legend: "bottom left",
+      },
     );
   }
   if (co) {
     const f = co.nu_bar.filter((v) => v > 0);
     const diag: Series = { name: "y = x", x: [Math.min(...f), Math.max(...f)], y: [Math.min(...f), Math.max(...f)], color: "#999999", dash: "dash" };
-    panels.push(
-      curvesPanel({
-        title: `(c) coordinates at step ${steps[steps.length - 1] ?? ""}: ν vs ν̄`,
+    const coords = curvesPanel({
+        title: `(c) step ${steps[steps.length - 1] ?? ""}: νᵢ against ν̄ᵢ(w)`,
         xTitle: "ν̄ᵢ(w)",
         yTitle: "νᵢ",
         logX: true,
         logY: true,
         series: [
           { name: "central flow νᵢ", x: co.nu_bar, y: co.nu_central, mode: "markers", process: "central" },
-          { name: "gᵢ² ", x: co.nu_bar, y: co.g2, mode: "markers", process: "stable", opacity: 0.5 },
+          { name: "gᵢ²", x: co.nu_bar, y: co.g2, mode: "markers", process: "stable", opacity: 0.5 },
           diag,
         ],
-      }),
-    );
+      });
+    // Every point lies on or below y = x: the top left is empty. Two decades per tick keep the labels level.
+    panels.push({ ...coords, xaxis: { ...coords.xaxis, dtick: 2 }, legend: "top left" });
   }
   return panels;
 }
@@ -162,7 +173,7 @@ export const cfRmsStationary: Experiment<RmsStationaryConfig> = registerExperime
   run,
   figures: panelFigures(allPanels, [
     { id: "central-flows-rmsprop-stationary", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: convergence of ν to the stationary ν̄", title: "RMSProp's ν approaches the stationary ν̄(w)", size: "text", pick: [0, 1, 2],
-      caption: (c) => `RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}) on ${taskText(c.task)}; ν̄(w) is the fixed point of the ν-flow at frozen w, computed at steps ${c.checkpoints.join(", ")} (${c.iterations} iterations of dt = ${c.dt}). (a) cosine between ν and ν̄(w); (b) the frozen-w ν-flow converging; (c) coordinates of ν against ν̄ at the last checkpoint.` },
+      caption: (c) => `RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}) on ${taskText(c.task)}; ν̄(w) is the fixed point of the ν-flow at frozen w, computed at steps ${c.checkpoints.join(", ")} (${c.iterations} iterations of dt = ${c.dt}). (a) cosine between ν and ν̄(w); (b) 1 − cos∠ between the frozen-w ν-flow and its end point ν̄(w), from the central flow's ν (solid) and from g⊙² (dashed): both starts reach the same ν̄ (the fall to round-off at the last iteration is by construction); (c) coordinates of ν against ν̄ at the last checkpoint. Only three checkpoints: each needs its own frozen-w flow.` },
   ]),
   claims,
 });
