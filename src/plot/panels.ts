@@ -35,7 +35,7 @@ export interface Panel {
   shapes?: Partial<Shape>[];
   /** Annotations (e.g. direct labels) with xref/yref "x"/"y" or "x domain"/"y domain", remapped likewise. */
   annotations?: Partial<Annotation>[];
-  /** The panel's legend, inside the plot area (sized figures; default "top right"). */
+  /** The panel's legend, inside the plot area (sized figures; default: the corner hiding the least data). */
   legend?: LegendPlacement;
 }
 
@@ -104,7 +104,7 @@ export interface CurvesPanelOptions {
   /** Horizontal thresholds; `y` constant or one value per point of `x`. */
   thresholds?: { x: number[]; y: number | number[]; name?: string }[];
   yRange?: [number, number];
-  /** Where the panel's legend sits in sized figures (default "top right"). */
+  /** Where the panel's legend sits in sized figures (default: the corner hiding the least data). */
   legend?: LegendPlacement;
   /** Text labels (e.g. `endLabel`) in data coordinates. */
   annotations?: Partial<Annotation>[];
@@ -289,6 +289,55 @@ function remapRef(ref: string | undefined, axis: "x" | "y", id: string): string 
 const ROLE_LAYER: Partial<Record<Process, number>> = { context: 0, threshold: 1, prediction: 2 };
 const layerOf = (t: Data): number => ROLE_LAYER[((t as { meta?: TraceMeta }).meta?.role ?? "optimizer") as Process] ?? 3;
 
+type Corner = Exclude<LegendPlacement, "none">;
+const CORNERS: Corner[] = ["top right", "top left", "bottom right", "bottom left"];
+
+/**
+ * The legend corner that covers the fewest drawn points: each trace's points (and 8 points along every line
+ * segment) are placed in the panel's unit square from the axis ranges, and counted inside a box the size of a
+ * legend with these entries. Ties go to the first of top right, top left, bottom right, bottom left.
+ */
+export function emptiestCorner(traces: Data[], xaxis: Partial<LayoutAxis>, yaxis: Partial<LayoutAxis>, legend: { names: string[]; fontPx: number; widthPx: number; heightPx: number }): Corner {
+  const box = {
+    w: Math.min(1, (40 + 0.55 * legend.fontPx * Math.max(0, ...legend.names.map((n) => n.length))) / legend.widthPx),
+    h: Math.min(1, (legend.names.length * 1.9 * legend.fontPx + 6) / legend.heightPx),
+  };
+  const unit = (axis: Partial<LayoutAxis>, key: "x" | "y"): ((v: number) => number) | null => {
+    const log = axis.type === "log";
+    const r = (axis.range as [number, number] | undefined) ?? dataRange(traces, key, log);
+    if (!r || !(r[1] > r[0])) return null;
+    return (v) => ((log ? Math.log10(v) : v) - r[0]) / (r[1] - r[0]);
+  };
+  const ux = unit(xaxis, "x");
+  const uy = unit(yaxis, "y");
+  const counts = CORNERS.map(() => 0);
+  if (!ux || !uy) return CORNERS[0];
+  const inside = (u: number, v: number): void => {
+    if (!(u >= 0 && u <= 1 && v >= 0 && v <= 1)) return;
+    CORNERS.forEach((c, i) => {
+      const right = c.endsWith("right");
+      const top = c.startsWith("top");
+      if ((right ? u >= 1 - box.w : u <= box.w) && (top ? v >= 1 - box.h : v <= box.h)) counts[i]++;
+    });
+  };
+  for (const t of traces as { type?: string; x?: unknown; y?: unknown; mode?: string }[]) {
+    if (t.type !== undefined && t.type !== "scatter") continue;
+    if (!Array.isArray(t.x) || !Array.isArray(t.y)) continue;
+    const xs = (t.x as unknown[]).map((v) => (typeof v === "number" ? ux(v) : NaN));
+    const ys = (t.y as unknown[]).map((v) => (typeof v === "number" ? uy(v) : NaN));
+    const lines = (t.mode ?? "lines").includes("lines");
+    for (let i = 0; i < xs.length; i++) {
+      inside(xs[i], ys[i]);
+      if (lines && i + 1 < xs.length && Number.isFinite(xs[i] + ys[i] + xs[i + 1] + ys[i + 1])) {
+        for (let j = 1; j < 8; j++) inside(xs[i] + ((xs[i + 1] - xs[i]) * j) / 8, ys[i] + ((ys[i + 1] - ys[i]) * j) / 8);
+      }
+    }
+  }
+  let best = 0;
+  counts.forEach((c, i) => (c < counts[best] ? (best = i) : undefined));
+  return CORNERS[best];
+}
+
 /** Finite values of a trace coordinate (numbers only), for ranges. */
 function finite(v: unknown, positive: boolean): number[] {
   if (!Array.isArray(v)) return [];
@@ -398,6 +447,7 @@ function composeSized(panels: Panel[], size: FigureSize, o: FigureOptions): Plot
     layout[k === 0 ? "yaxis" : `yaxis${k + 1}`] = yaxis;
     const shown = new Set<string>();
     let entries = 0;
+    const names: string[] = [];
     const key = yaxis.type === "log" ? "log" : "linear";
     for (const { t: trace, i } of ordered) {
       const t = { ...trace, xaxis: xid, yaxis: yid, legend: legendId, legendrank: 100 + i } as Data & { name?: string; showlegend?: boolean; colorbar?: object; showscale?: boolean; legendgroup?: string };
@@ -414,7 +464,10 @@ function composeSized(panels: Panel[], size: FigureSize, o: FigureOptions): Plot
       else if (t.name !== undefined && t.showlegend !== false) {
         t.showlegend = !shown.has(t.name);
         shown.add(t.name);
-        if (t.showlegend) entries++;
+        if (t.showlegend) {
+          entries++;
+          names.push(t.name);
+        }
       }
       // Legend groups are per panel, so hiding a name in one panel does not hide it in another.
       if (t.legendgroup !== undefined) t.legendgroup = `${legendId}:${t.legendgroup}`;
@@ -422,7 +475,8 @@ function composeSized(panels: Panel[], size: FigureSize, o: FigureOptions): Plot
       data.push(t);
     }
     if (entries > 0) {
-      const place = p.legend ?? "top right";
+      // Unplaced legends go to the corner that hides the least data.
+      const place = p.legend ?? emptiestCorner(p.traces, xaxis, yaxis, { names, fontPx: f.legend, widthPx: pw, heightPx: ph });
       const right = place.endsWith("right");
       const top = place.startsWith("top");
       layout[legendId] = {
