@@ -323,13 +323,13 @@ test("an unplaced legend goes to the corner that hides the least data", async ()
   const x = Array.from({ length: 50 }, (_, i) => i / 49);
   const legend = { names: ["a curve"], fontPx: 10, widthPx: 300, heightPx: 200 };
   const axes = (log = false): [object, object] => [{ type: "linear" }, { type: log ? "log" : "linear" }];
-  const rising = { type: "scatter", mode: "lines", x, y: x };
-  const falling = { type: "scatter", mode: "lines", x, y: x.map((v) => 1 - v) };
+  const rising = { type: "scatter" as const, mode: "lines" as const, x, y: x };
+  const falling = { type: "scatter" as const, mode: "lines" as const, x, y: x.map((v) => 1 - v) };
   assert.equal(emptiestCorner([rising], ...axes(), legend), "top left", "a rising line leaves the top left free");
   assert.equal(emptiestCorner([falling], ...axes(), legend), "top right", "a falling line: top right (first of the free corners)");
-  const highAtTop = { type: "scatter", mode: "lines", x, y: x.map((v) => (v > 0.6 ? 1 : 0.95)) };
-  const lowAtLeft = { type: "scatter", mode: "markers", x: [0, 0.05, 0.1], y: [0, 0.02, 0.04] };
+  const highAtTop = { type: "scatter" as const, mode: "lines" as const, x, y: x.map((v) => (v > 0.6 ? 1 : 0.95)) };
+  const lowAtLeft = { type: "scatter" as const, mode: "markers" as const, x: [0, 0.05, 0.1], y: [0, 0.02, 0.04] };
   assert.equal(emptiestCorner([highAtTop, lowAtLeft], ...axes(), legend), "bottom right");
-  const decay = { type: "scatter", mode: "lines", x, y: x.map((v) => 10 ** (-8 * v)) };
+  const decay = { type: "scatter" as const, mode: "lines" as const, x, y: x.map((v) => 10 ** (-8 * v)) };
   assert.equal(emptiestCorner([decay], ...axes(true), legend), "top right", "log axes are read in decades");
 });

@@ -120,9 +120,9 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
         ...line(t, "central_loss_pred", { name: "central flow: predicted E[L]", process: "prediction" }),
       ],
     }),
-    eigenvaluePanel({ title: "(b) RMSProp: top effective eigenvalues of P⁻¹H", series: eigs("discrete"), thresholds: [{ x: t.step, y: 2, name: "2" }] }),
+    eigenvaluePanel({ title: "(b) RMSProp: eigenvalues of P⁻¹H", series: eigs("discrete"), thresholds: [{ x: t.step, y: 2, name: "2" }] }),
     // y clipped at 3: the flow starts from ν₀ = g₀⊙², above the edge for a step or two.
-    eigenvaluePanel({ title: "(c) central flow: top effective eigenvalues", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: "2" }], yRange: [0, 3] }),
+    eigenvaluePanel({ title: "(c) central flow: eigenvalues of P⁻¹H", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: "2" }], yRange: [0, 3] }),
     distancePanel({
       title: `(d) distance to RMSProp (flows from step ${branch})`,
       yTitle: "‖w − w<sub>RMSProp</sub>‖ / ‖w<sub>central</sub> − w₀‖",
@@ -132,7 +132,7 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
       ],
     }),
     curvesPanel({
-      title: "(e) Σ: the oscillation ‖xₜ‖² (x = UᵀPδ) against tr X",
+      title: "(e) oscillation ‖xₜ‖² against tr X",
       yTitle: "effective units",
       logY: true,
       series: [
@@ -145,7 +145,7 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
   if (h) {
     panels.push(
       curvesPanel({
-        title: `(f) hidden oscillation, coordinate ${h.coordinate[0]}: gᵢ² and νᵢ`,
+        title: `(f) coordinate ${h.coordinate[0]}: gᵢ² and νᵢ`,
         yTitle: "gᵢ², νᵢ",
         logY: true,
         series: [
@@ -168,7 +168,7 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
     };
     panels.push(
       curvesPanel({
-        title: "(g) time-averaged gᵢ² per coordinate: measured vs predicted",
+        title: "(g) mean gᵢ² per coordinate",
         xTitle: "central flow: predicted E[gᵢ²]",
         yTitle: "RMSProp: mean gᵢ²",
         logX: true,
@@ -176,7 +176,7 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
         series: [{ name: "coordinates", x: k.g2_predicted, y: k.g2_optimizer, mode: "markers", process: "discrete" }, diag(k.g2_predicted)],
       }),
       curvesPanel({
-        title: "(h) time-averaged νᵢ (settled window): RMSProp vs central flow",
+        title: "(h) νᵢ per coordinate",
         xTitle: "central flow νᵢ",
         yTitle: "RMSProp νᵢ",
         logX: true,
@@ -236,7 +236,7 @@ export const cfRmsCentral: Experiment<RmsCentralConfig> = registerExperiment<Rms
     { id: "central-flows-rmsprop-tracking", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: top-4 effective eigenvalues; stable vs central distance", title: "RMSProp at the edge: the central flow tracks the optimizer, the stable flow does not", size: "text", pick: [0, 1, 2, 3],
       caption: (c) => `RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}; ${c.steps} steps) on ${taskText(c.task)}. (a) loss; (b) RMSProp's top effective eigenvalues of P⁻¹H rise to 2; (c) the central flow's are held at 2; (d) distance of each flow to the optimizer.` },
     { id: "central-flows-rmsprop-predictions", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: hidden oscillation; Σ, E[g²] and ν predictions", title: "RMSProp: the central flow predicts the oscillation, E[gᵢ²] and νᵢ", size: "text", pick: [4, 5, 6, 7],
-      caption: (c) => `Same run as central-flows-rmsprop-tracking, after ${c.settle} settling steps. (a) the oscillation ‖xₜ‖² against tr X; (b) one coordinate's gᵢ² oscillates while νᵢ stays smooth; (c) time-averaged gᵢ² per coordinate against the prediction; (d) νᵢ of RMSProp against the central flow's.` },
+      caption: (c) => `Same run as central-flows-rmsprop-tracking, after ${c.settle} settling steps. (a) the oscillation ‖xₜ‖² (x = UᵀPδ, δ = w − w_central in the top effective eigenbasis) against tr X; (b) one coordinate's gᵢ² oscillates (the hidden oscillation) while νᵢ stays smooth; (c) time-averaged gᵢ² per coordinate, measured against the central flow's prediction; (d) time-averaged νᵢ of RMSProp against the central flow's, over the settled window.` },
   ]),
   claims,
 });
