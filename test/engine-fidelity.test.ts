@@ -13,7 +13,6 @@
  * error reaches X.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { derivatives } from "../src/autodiff/select";
@@ -21,17 +20,10 @@ import { loadProblem, problemObjective } from "../src/data/problem";
 import { central, stable, type FlowResult } from "../src/flows/index";
 import { gd } from "../src/optim/gd";
 import { setup } from "./helpers";
-import { EXAMPLE_PROBLEM as REF } from "./reference";
+import { EXAMPLE_PROBLEM as REF, readCsv } from "./reference";
 
 const TOL = 1e-6;
 
-function readCsv(path: string): Record<string, number[]> {
-  const [header, ...lines] = readFileSync(path, "utf8").trim().split("\n");
-  const cols = header.split(",");
-  const out: Record<string, number[]> = Object.fromEntries(cols.map((c) => [c, [] as number[]]));
-  for (const line of lines) line.split(",").forEach((v, i) => out[cols[i]].push(Number(v)));
-  return out;
-}
 
 /** Worst relative deviation of the named columns (loss, eig_1..eig_k) from the reference, with where it occurs. */
 function worst(result: FlowResult, ref: Record<string, number[]>, columns: string[], from = 0, to = Infinity): { value: number; step: number; column: string } {

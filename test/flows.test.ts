@@ -5,7 +5,6 @@
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setup } from "./helpers";
 import { tfDerivatives } from "../src/autodiff/derivatives";
@@ -13,17 +12,10 @@ import { loadProblem, problemObjective } from "../src/data/problem";
 import { central, discrete, DivergenceError, functionPrediction, quadraticLossPrediction, sigmaSpectrum, stable, type CentralSubstep, type FlowResult } from "../src/flows/index";
 import { gd } from "../src/optim/gd";
 import { quadratic } from "../src/models/toy";
-import { EXAMPLE_PROBLEM as REF } from "./reference";
+import { EXAMPLE_PROBLEM as REF, readCsv } from "./reference";
 import { gaussianSmooth } from "../src/linalg/smoothing";
 
 
-function readCsv(path: string): Record<string, number[]> {
-  const [header, ...lines] = readFileSync(path, "utf8").trim().split("\n");
-  const cols = header.split(",");
-  const out: Record<string, number[]> = Object.fromEntries(cols.map((c) => [c, [] as number[]]));
-  for (const line of lines) line.split(",").forEach((v, i) => out[cols[i]].push(Number(v)));
-  return out;
-}
 
 /** Largest relative deviation of loss and eig_1..k from the reference rows, over steps [from, to). */
 function worstRelative(result: FlowResult, ref: Record<string, number[]>, k: number, from = 0, to = result.rows.length): number {

@@ -6,7 +6,6 @@
  *   ... proc=stable|central  data=f32 (X, y rounded as loadProblem does; default float64 .npy data)
  *   ... eigTol=1e-6 activeAbove=1.8 substeps=4 trackAbove=1.5 sdcpPairs=active|tracked steps=800 trace=50
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { f64Derivatives } from "../src/autodiff/f64/derivatives";
 import { readNpy } from "../src/data/npy";
@@ -14,14 +13,7 @@ import { loadProblem } from "../src/data/problem";
 import { central, stable, type FlowOptions, type FlowResult } from "../src/flows/index";
 import { gd } from "../src/optim/gd";
 
-import { EXAMPLE_PROBLEM as REF } from "./reference";
-function readCsv(path: string): Record<string, number[]> {
-  const [header, ...lines] = readFileSync(path, "utf8").trim().split("\n");
-  const cols = header.split(",");
-  const out: Record<string, number[]> = Object.fromEntries(cols.map((c) => [c, [] as number[]]));
-  for (const line of lines) line.split(",").forEach((v, i) => out[cols[i]].push(Number(v)));
-  return out;
-}
+import { EXAMPLE_PROBLEM as REF, readCsv } from "./reference";
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split("=")));
 const proc = (args.proc ?? "central") as "central" | "stable";
 const steps = Number(args.steps ?? 800);

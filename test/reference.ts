@@ -3,7 +3,7 @@
  * against): $FLOWLAB_REFERENCE, else shared/reference beside the clone (../shared/reference, the layout CI
  * clones into). Nothing else: when neither holds it, the tests that need it fail, saying how to provide it.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** The file whose presence identifies the reference folder. */
@@ -31,3 +31,12 @@ export function referenceDir(env: NodeJS.ProcessEnv = process.env, projectRoot =
 
 /** The example problem with float64 reference outputs (<reference>/example-problem-tanh). */
 export const EXAMPLE_PROBLEM = join(referenceDir(), "example-problem-tanh");
+
+/** A reference CSV (header line, numeric rows) as columns. */
+export function readCsv(path: string): Record<string, number[]> {
+  const [header, ...lines] = readFileSync(path, "utf8").trim().split("\n");
+  const cols = header.split(",");
+  const out: Record<string, number[]> = Object.fromEntries(cols.map((c) => [c, [] as number[]]));
+  for (const line of lines) line.split(",").forEach((v, i) => out[cols[i]].push(Number(v)));
+  return out;
+}
