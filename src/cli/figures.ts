@@ -238,11 +238,16 @@ export async function main(argv: string[]): Promise<number> {
     const open = exporter ?? (browser ? await browser.catch(() => null) : null);
     await open?.close();
   }
+  // After an interrupt, the experiments that finished (their files are whole) still enter the manifest, report
+  // and gallery, so the folder stays consistent; the interrupted ones keep their previous entries.
+  const finishedIds = interrupted === null ? experiments.map((e) => e.id) : Object.keys(runs);
   if (interrupted !== null) {
-    console.error(interrupted);
+    if (finishedIds.length > 0) writeGallery(out, updateManifest(out, entries, finishedIds), updateReport(out, rows));
+    if (finishedIds.length > 0) updateLastRun(out, runs);
+    console.error(`${interrupted}${finishedIds.length > 0 ? ` (the ${finishedIds.length} experiment(s) that finished are in the manifest)` : ""}`);
     return 130;
   }
-  const manifest = updateManifest(out, entries, experiments.map((e) => e.id));
+  const manifest = updateManifest(out, entries, finishedIds);
   const report = updateReport(out, rows);
   updateLastRun(out, runs);
   writeGallery(out, manifest, report);
