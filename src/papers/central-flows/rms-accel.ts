@@ -32,20 +32,21 @@ function allPanels(tables: Tables, c: RmsAccelConfig): Panel[] {
     const ti = where(t, { lr });
     const letter = (j: number): string => String.fromCharCode(97 + 3 * i + j);
     const eigs = (p: string, dash: "solid" | "dash"): Series[] =>
-      Array.from({ length: c.k }, (_, j) => line(ti, `${p}_eig${j + 1}`, { name: `${p === "central" ? "central" : "ablated"} λ${j + 1}`, color: sequentialColor(j, c.k + 1), dash, group: `${p}` })).flat();
+      // One legend entry per λⱼ (its colour, from the central flow's solid curve); the dash marks the ablated flow.
+      Array.from({ length: c.k }, (_, j) => line(ti, `${p}_eig${j + 1}`, { name: `λ${"₁₂₃₄₅₆₇₈₉"[j] ?? j + 1}`, color: sequentialColor(j, c.k + 1), dash, showlegend: p === "central" })).flat();
     panels.push(
       lossPanel({
-        title: `(${letter(0)}) η = ${lr}: loss`,
-        series: [...line(ti, "central_loss", { name: "central flow", process: "central" }), ...line(ti, "ablated_loss", { name: "ablated flow (no regularizer)", process: "stable" })],
+        title: `(${letter(0)}) loss, η = ${lr}`,
+        series: [...line(ti, "central_loss", { name: "central", process: "central" }), ...line(ti, "ablated_loss", { name: "ablated", process: "ablated" })],
       }),
       curvesPanel({
-        title: `(${letter(1)}) η = ${lr}: mean step size meanᵢ 1/Pᵢ`,
+        title: `(${letter(1)}) mean step size meanᵢ 1/Pᵢ`,
         yTitle: "mean 1/Pᵢ",
         logY: true,
-        series: [...line(ti, "central_mean_step", { name: "central flow", process: "central" }), ...line(ti, "ablated_mean_step", { name: "ablated flow (no regularizer)", process: "stable" })],
+        series: [...line(ti, "central_mean_step", { name: "central", process: "central" }), ...line(ti, "ablated_mean_step", { name: "ablated", process: "ablated" })],
       }),
       // y clipped at 3: the flow starts from ν₀ = g₀⊙², above the edge for a step or two.
-      eigenvaluePanel({ title: `(${letter(2)}) η = ${lr}: top effective eigenvalues (ablated dashed)`, series: [...eigs("central", "solid"), ...eigs("ablated", "dash")], thresholds: [{ x: ti.step, y: 2, name: "2" }], yRange: [0, 3] }),
+      eigenvaluePanel({ title: `(${letter(2)}) eigenvalues of P⁻¹H`, series: [...eigs("central", "solid"), ...eigs("ablated", "dash")], thresholds: [{ x: ti.step, y: 2, name: "2" }], yRange: [0, 3] }),
     );
   });
   return panels;
@@ -80,7 +81,7 @@ export const cfRmsAccel: Experiment<RmsAccelConfig> = registerExperiment<RmsAcce
   figures: panelFigures(allPanels, [0, 1].map((i) => ({
     id: `central-flows-rmsprop-accel-${i === 0 ? "small" : "large"}-lr`, paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: acceleration via regularization", title: `RMSProp: the central flow against the ablated flow (${i === 0 ? "smaller" : "larger"} η)`, size: "text" as const,
     pick: [3 * i, 3 * i + 1, 3 * i + 2],
-    caption: (c: RmsAccelConfig) => `RMSProp at η = ${c.lrs[i]} (β₂ = ${c.beta2}, bias correction ${c.biasCorrection ? "on" : "off"}) on ${taskText(c.task)}; flows from step ${c.startAfter}. (a) loss; (b) mean step size; (c) top effective eigenvalues: the central flow (solid) holds them at 2 while the ablated flow (−P⁻¹∇L with P from the central flow's state, dash-dot) drifts into sharper regions with smaller steps.`,
+    caption: (c: RmsAccelConfig) => `RMSProp at η = ${c.lrs[i]} (β₂ = ${c.beta2}, bias correction ${c.biasCorrection ? "on" : "off"}) on ${taskText(c.task)}; flows from step ${c.startAfter}. (a) loss; (b) mean step size; (c) top effective eigenvalues of P⁻¹H, central solid and ablated dashed: the central flow holds λ₁ at 2 while the ablated flow (−P⁻¹∇L with P from the central flow's state; purple dash-dot in a, b) drifts into sharper regions with smaller steps.`,
   }))),
   claims,
 });
