@@ -105,7 +105,7 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
     }),
     curvesPanel({
       title: "displacement along u",
-      yTitle: "|x<sub>t</sub>|",
+      yTitle: "|xₜ|",
       logY: true,
       series: [
         ...line(t, "osc_x1", { name: "GD |x<sub>t</sub>|", process: "discrete", from: lo, to: hi, map: Math.abs }),
