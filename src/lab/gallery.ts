@@ -35,11 +35,14 @@ export function galleryMarkdown(manifest: Manifest, report: Report): string {
     const figs = figures.filter((f) => experimentOf(f) === e);
     const claims = report.claims.filter((c) => c.experiment === e);
     const ok = claims.filter((c) => c.passed).length;
-    lines.push(`| [${e}](#${e}) | ${figs.map((f) => f.id).join(", ")} | ${figs[0].mode} | ${ok}/${claims.length} pass |`);
+    // Entries without a size were exported before the sized layout: say so rather than present them as current.
+    const old = figs.every((f) => !f.size) ? " (older export, not yet regenerated)" : "";
+    lines.push(`| [${e}](#${e}) | ${figs.map((f) => f.id).join(", ")} | ${figs[0].mode}${old} | ${ok}/${claims.length} pass |`);
   }
   for (const e of experiments) {
     const figs = figures.filter((f) => experimentOf(f) === e);
     lines.push("", `## ${e}`, "", `${figs[0].paper}`, "");
+    if (figs.every((f) => !f.size)) lines.push("_An older export (before the sized figure layout and the current code); its claims are those of that run. `npm run figures` regenerates it._", "");
     for (const f of figs) {
       if (figs.length > 1 || f.id !== e) lines.push(`### ${f.id}`, "");
       lines.push(`**${f.title}**${f.paperFigure ? ` — reproduces ${f.paperFigure}` : ""}${f.size ? ` (${f.size} width)` : ""}`, "");
