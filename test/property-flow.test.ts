@@ -153,7 +153,7 @@ test("property: every valid small problem runs and writes a complete, rectangula
         for (const line of lines.slice(1)) assert.equal(line.split(",").length, header.length, `${w}.csv is ragged`);
       }
       const meta = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as { options: { which: string[]; steps: number; k: number } };
-      assert.deepEqual(meta.options, { which, steps: p.steps, k: p.k, force: false });
+      assert.deepEqual(meta.options, { which, steps: p.steps, k: p.k, sdcpPairs: "active", force: false });
       assert.deepEqual(leftovers(out), []);
     }),
     { numRuns: 12, seed: Number(process.env.FLOWLAB_PROPERTY_SEED ?? 16) },
