@@ -93,8 +93,8 @@ function figure(tables: Tables, c: ModeLearningConfig) {
   const series: Series[] = [];
   const styles = [
     { source: SOURCE.closedForm, label: "closed form", dash: "dot" as const, width: 1 },
-    { source: SOURCE.linear, label: "linear net (GD, tfjs)", dash: "solid" as const, width: 1.5 },
-    { source: SOURCE.tanh, label: "tanh net (GD, tfjs)", dash: "dash" as const, width: 1.5 },
+    { source: SOURCE.linear, label: "linear net (GD)", dash: "solid" as const, width: 1.5 },
+    { source: SOURCE.tanh, label: "tanh net (GD)", dash: "dash" as const, width: 1.5 },
   ];
   shown.forEach((m, i) => {
     for (const st of styles) {
@@ -103,7 +103,9 @@ function figure(tables: Tables, c: ModeLearningConfig) {
       series.push({ name: st.label, x: rows.step, y: rows.u, color: color(i), dash: st.dash, width: st.width, group: st.label, showlegend: i === 0 });
     }
   });
-  panels.push({ ...curvesPanel({ title: "(a) mode strengths", xTitle: "t (iterations)", yTitle: "mode strength", series }), legend: "bottom right" });
+  // Headroom above the strongest mode holds the legend (below it every region is crossed by some mode's curve).
+  const top = Math.max(...series.flatMap((s) => s.y.filter(Number.isFinite)));
+  panels.push({ ...curvesPanel({ title: "(a) mode strengths", xTitle: "t (iterations)", yTitle: "mode strength", series, yRange: [-0.03 * top, 2 * top] }), legend: "top right" });
   if (spectrum) {
     panels.push(
       {
