@@ -60,17 +60,23 @@ function allPanels(tables: Tables, c: GdMultiConfig): Panel[] {
   // Only where Σ has rank > i: below that σ²ᵢ is 0 and the projection is noise.
   const ranked = (i: number) => (y: number, s: number): number => (t.sigma_rank?.[s] > i ? y : NaN);
   const panels: Panel[] = [
-    eigenvaluePanel({ title: `(a) ${opt}: top effective eigenvalues`, series: eigs("discrete"), thresholds: [{ x: t.step, y: 2, name: edge }] }),
-    eigenvaluePanel({ title: "(b) central flow: top effective eigenvalues", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: edge }] }),
+    eigenvaluePanel({ title: `(a) ${opt}: eigenvalues`, series: eigs("discrete"), thresholds: [{ x: t.step, y: 2, name: edge }] }),
+    eigenvaluePanel({ title: "(b) central flow: eigenvalues", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: edge }] }),
     curvesPanel({ title: "(c) rank of Σ", yTitle: "rank Σ", series: line(t, "sigma_rank", { name: "rank Σ", process: "central" }) }),
     curvesPanel({
-      title: `(d) eigenvalues of Σ vs ${opt}'s oscillation² along them`,
+      title: `(d) Σ against ${opt}'s oscillation²`,
       yTitle: "variance (effective units)",
       logY: true,
       series: Array.from({ length: c.k }, (_, i) => [
-        ...line({ ...t, osc: gaussianSmooth(t[`osc${i + 1}`], c.smooth) }, "osc", { name: `${opt}: (qᵢᵀxₜ)², i = ${i + 1}`, color: color(i), from: a, group: `σ${i + 1}`, map: ranked(i) }),
-        ...line(t, `central_sigma${i + 1}`, { name: `σ²ᵢ, i = ${i + 1}`, color: color(i), dash: "dot", from: a, group: `σ${i + 1}`, showlegend: false, map: ranked(i) }),
-      ]).flat(),
+        // One legend entry per direction i (its colour); the key entries below say which line style is which.
+        ...line({ ...t, osc: gaussianSmooth(t[`osc${i + 1}`], c.smooth) }, "osc", { name: `i = ${i + 1}`, color: color(i), from: a, group: `σ${i + 1}`, map: ranked(i) }),
+        ...line(t, `central_sigma${i + 1}`, { name: `i = ${i + 1}`, color: color(i), dash: "dot", from: a, group: `σ${i + 1}`, showlegend: false, map: ranked(i) }),
+      ])
+        .flat()
+        .concat([
+          { name: `${opt}: (qᵢᵀxₜ)²`, x: [NaN], y: [NaN], color: "#4D4D4D" },
+          { name: "Σ: σ²ᵢ", x: [NaN], y: [NaN], color: "#4D4D4D", dash: "dot" },
+        ]),
     }),
     lossPanel({
       title: `(e) loss: ${opt}, central flow, predicted`,

@@ -71,7 +71,7 @@ function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
       series: [...three("step_size"), ...line(t, "central_two_over_S", { name: "central flow: 2/S(w)", process: "prediction" })],
     }),
     distancePanel({
-      title: "(g) distance to the optimizer, relative to ‖w<sub>central</sub> − w₀‖",
+      title: "(g) distance to the optimizer",
       yTitle: "‖w − w<sub>opt</sub>‖ / ‖w<sub>central</sub> − w₀‖",
       series: [
         ...line(t, "dist_stable", { name: name("stable"), process: "stable", map: (d, s) => d / t.travel[s], from: 1 }),
