@@ -241,16 +241,14 @@ export async function main(argv: string[]): Promise<number> {
   // After an interrupt, the experiments that finished (their files are whole) still enter the manifest, report
   // and gallery, so the folder stays consistent; the interrupted ones keep their previous entries.
   const finishedIds = interrupted === null ? experiments.map((e) => e.id) : Object.keys(runs);
+  if (finishedIds.length > 0) {
+    writeGallery(out, updateManifest(out, entries, finishedIds), updateReport(out, rows));
+    updateLastRun(out, runs);
+  }
   if (interrupted !== null) {
-    if (finishedIds.length > 0) writeGallery(out, updateManifest(out, entries, finishedIds), updateReport(out, rows));
-    if (finishedIds.length > 0) updateLastRun(out, runs);
     console.error(`${interrupted}${finishedIds.length > 0 ? ` (the ${finishedIds.length} experiment(s) that finished are in the manifest)` : ""}`);
     return 130;
   }
-  const manifest = updateManifest(out, entries, finishedIds);
-  const report = updateReport(out, rows);
-  updateLastRun(out, runs);
-  writeGallery(out, manifest, report);
   const rel = (p: string): string => (isAbsolute(p) && p.startsWith(root) ? p.slice(root.length + 1) || "." : p);
   console.log(`wrote ${rel(join(out, "manifest.json"))}, ${rel(join(out, "report.json"))}, ${rel(join(out, "README.md"))} (timings: ${rel(join(out, LAST_RUN_FILE))}) in ${seconds(Date.now() - t0)}\n`);
   console.log(formatClaimsTable(rows));
