@@ -5,8 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { COMMANDS } from "../src/cli";
 import { flowlab } from "./cli-helpers";
 import { usage, type FlagSpec } from "../src/cli/args";
@@ -156,5 +156,23 @@ test("the README documents every command and every flag", async () => {
   }
   for (const env of ["FLOWLAB_REFERENCE", "FLOWLAB_BACKEND", "FLOWLAB_THREADS", "FLOWLAB_PROGRESS", "FLOWLAB_HEARTBEAT_S", "FLOWLAB_QUICK", "FLOWLAB_CIFAR10_URL"]) {
     assert.ok(readme.includes(env), `README documents ${env}`);
+  }
+});
+
+test("every relative link in the README and notebooks/README.md names a file that exists (and a gallery section that exists)", () => {
+  const root = join(__dirname, "..");
+  const gallery = readFileSync(join(root, "figures", "README.md"), "utf8");
+  // GitHub's heading anchors: lower case, spaces to '-', punctuation other than '-' and '_' dropped.
+  const anchors = new Set([...gallery.matchAll(/^#+\s+(.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-")));
+  for (const doc of ["README.md", join("notebooks", "README.md")]) {
+    const text = readFileSync(join(root, doc), "utf8");
+    const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/.test(l) && !l.startsWith("#"));
+    if (doc === "README.md") assert.ok(links.length > 20, "the README links its notebooks and the gallery");
+    for (const link of links) {
+      const [path, anchor] = link.split("#");
+      const target = join(root, dirname(doc), path);
+      assert.ok(existsSync(target), `${doc} links to ${link}, which does not exist`);
+      if (anchor !== undefined && target.endsWith(join("figures", "README.md"))) assert.ok(anchors.has(anchor), `${doc} links to ${link}: no such section in the gallery`);
+    }
   }
 });

@@ -51,6 +51,15 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
   // The onset: GD blows up along u while its sharpness is above 2/η, then self-stabilizes.
   const lo = a < 0 ? 0 : Math.max(0, a - 60);
   const hi = a < 0 ? t.step.length : a + 200;
+  // The onset panels leave headroom above the data for their legends (every corner below holds a curve).
+  const inWindow = (col: string, map: (y: number) => number = (y) => y): number[] => (t[col] ?? []).slice(lo, hi).map(map).filter((y) => Number.isFinite(y));
+  const eigs = [...inWindow("discrete_eig1"), ...inWindow("central_eig1"), 2];
+  const [eMin, eMax] = [Math.min(...eigs), Math.max(...eigs)];
+  const logs = [...inWindow("osc_x1", Math.abs), ...inWindow("central_sigma1", Math.sqrt)].filter((y) => y > 0).map(Math.log10);
+  const [lMin, lMax] = [Math.min(...logs), Math.max(...logs)];
+  const losses = ["discrete_loss", "central_loss", "central_loss_pred"].flatMap((col) => (t[col] ?? []).slice(from)).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
+  const [lossMin, lossMax] = [Math.min(...losses), Math.max(...losses)];
+  const headroom = (y0: number, y1: number, top: number): [number, number] | undefined => (Number.isFinite(y0) && y1 > y0 ? [y0 - 0.03 * (y1 - y0), y1 + top * (y1 - y0)] : undefined);
   return [
     // 0–3: the three processes.
     lossPanel({
@@ -99,8 +108,10 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
       series: [
         ...line(t, "discrete_eig1", { name: name("discrete"), process: "discrete", from: lo, to: hi }),
         ...line(t, "central_eig1", { name: name("central"), process: "central", from: lo, to: hi }),
+        // The edge ηS = 2, dotted; the axis labels it.
+        { name: "2", x: [t.step[lo], t.step[Math.min(hi, t.step.length) - 1]], y: [2, 2], process: "threshold", unlabeled: true },
       ],
-      thresholds: [{ x: t.step.slice(lo, hi), y: 2, name: "2" }],
+      yRange: headroom(eMin, eMax, 0.45),
       legend: "top left",
     }),
     curvesPanel({
@@ -111,7 +122,8 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
         ...line(t, "osc_x1", { name: "GD |x<sub>t</sub>|", process: "discrete", from: lo, to: hi, map: Math.abs }),
         ...line(t, "central_sigma1", { name: "central flow σ", process: "prediction", from: lo, to: hi, map: Math.sqrt }),
       ],
-      legend: "bottom left",
+      yRange: headroom(lMin, lMax, 0.35),
+      legend: "top left",
     }),
     // 6–8: the predictions at the edge.
     curvesPanel({
@@ -131,6 +143,8 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
         ...line(t, "central_loss", { name: "central flow", process: "central", from }),
         ...line(t, "central_loss_pred", { name: "predicted", process: "prediction", from }),
       ],
+      // The curves run diagonally from the top left: the log y range leaves room above them for the legend.
+      yRange: headroom(lossMin, lossMax, 0.7),
       legend: "top right",
     }),
     curvesPanel({

@@ -54,23 +54,32 @@ function allPanels(tables: Tables, c: GdVariantsConfig): Panel[] {
   const t = tables.steps;
   const panels: Panel[] = [];
   const [i0, i1] = c.twoRates;
+  const two = [i0, i1].map((i) => where(t, { run: i }));
+  // Room below the hover for the legend: the y axis starts at 0, and the central flows share one entry (black);
+  // the thresholds 2/η lie under them once they arrive, so they go unnamed (the caption says so).
+  const top = Math.max(0, ...two.flatMap((ti) => (ti.discrete_sharpness ?? []).filter(Number.isFinite)));
   panels.push(
     eigenvaluePanel({
-      title: `(a) EoS at two learning rates: S (${c.runs[i0].label} / ${c.runs[i1].label})`,
+      title: "(a) sharpness at two learning rates",
       yTitle: "sharpness S = λ<sub>max</sub>(H)",
       series: [i0, i1].flatMap((i, j) => [
-        ...line(where(t, { run: i }), "discrete_sharpness", { name: `GD η = ${c.runs[i].lr}`, color: sequentialColor(j, 3), group: `lr${i}` }),
-        ...line(where(t, { run: i }), "central_sharpness", { name: `central flow η = ${c.runs[i].lr}`, process: "central", group: `lr${i}`, showlegend: j === 0 }),
+        ...line(two[j], "discrete_sharpness", { name: `GD η = ${c.runs[i].lr}`, color: sequentialColor(j, 3), group: `lr${i}` }),
+        ...line(two[j], "central_sharpness", { name: "central flow", process: "central", group: "central", showlegend: j === 0 }),
+        ...(two[j].step.length > 0 ? [{ name: `2/η = ${+(2 / c.runs[i].lr).toFixed(2)}`, x: [two[j].step[0], two[j].step[two[j].step.length - 1]], y: [2 / c.runs[i].lr, 2 / c.runs[i].lr], process: "threshold" as const, unlabeled: true }] : []),
       ]),
-      thresholds: [i0, i1].map((i) => ({ x: where(t, { run: i }).step, y: 2 / c.runs[i].lr, name: `2/η` })),
+      yRange: top > 0 ? [0, top * 1.05] : undefined,
+      legend: "bottom right",
     }),
   );
+  // One legend for the loss panels, in the last one's empty lower left (the curves fall from the top left).
+  const legendPanel = Math.min(c.runs.length, 4) - 1;
   c.runs.forEach((r, i) => {
     const ti = where(t, { run: i });
     if (ti.step.length === 0) return;
     const a = Math.max(0, arrival(ti));
     panels.push(
       lossPanel({
+        legend: i === legendPanel ? "bottom left" : "none",
         title: `(${String.fromCharCode(98 + i)}) ${r.label}: loss`,
         series: [
           ...rawAndSmoothed(ti, "discrete_loss", { name: "GD", process: "discrete", smooth: c.smooth }),
@@ -136,7 +145,7 @@ export const cfGdVariants: Experiment<GdVariantsConfig> = registerExperiment<GdV
   runsTasks: true,
   figures: panelFigures(allPanels, [
     { id: "central-flows-gd-two-rates", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: EoS at two learning rates", title: "The edge of stability at two learning rates", size: "column", pick: [0],
-      caption: (c) => `Sharpness of GD at η = ${c.twoRates.join(" and ")} (raw, faint; time-averaged, solid) with the central flows' (black) and the two thresholds 2/η (dotted): each run's sharpness settles at its own 2/η.` },
+      caption: (c) => `Sharpness of GD (${c.runs[c.twoRates[0]].label.split(",")[0]}) at η = ${c.twoRates.map((i) => c.runs[i].lr).join(" and ")}, with the central flows' (black) and the two thresholds 2/η = ${c.twoRates.map((i) => +(2 / c.runs[i].lr).toFixed(2)).join(" and ")} (dotted, under the central flows once they arrive): each run's sharpness overshoots, then settles at its own 2/η.` },
     { id: "central-flows-gd-variants", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part I: central flows across architectures (MLP variants here)", title: "The central flow predicts GD's time-averaged loss across MLP variants", size: "text", pick: (ps) => ps.slice(1, 5),
       caption: (c) => `GD on MLP variants (${c.runs.map((r) => r.label).join("; ")}): loss of GD (raw faint, time-averaged solid), the central flow's loss and its prediction of the time average (dashed). Runs beyond the fourth are in the CSV.` },
   ]),

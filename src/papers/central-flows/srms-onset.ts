@@ -40,6 +40,15 @@ function withStepSize(t: Table): Table {
   return out;
 }
 
+/** Log10 y range of the step-size panel: the processes' step sizes, and about a decade of headroom above. */
+function stepRange(t: Table): [number, number] | undefined {
+  const logs = ["discrete", "stable", "central"].flatMap((p) => t[`${p}_step_size`] ?? []).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
+  if (logs.length === 0) return undefined;
+  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  const span = Math.max(hi - lo, 0.5);
+  return [lo - 0.03 * span, hi + 0.9 * span];
+}
+
 function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
   const t = tables.steps;
   const name = (p: "discrete" | "stable" | "central"): string => processLabel(p, c.optimizer.name);
@@ -63,14 +72,19 @@ function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
     }),
     curvesPanel({ title: "(c) ν (second-moment EMA)", yTitle: "ν", logY: true, series: three("nu") }),
     eigenvaluePanel({ title: "(d) sharpness S = λ<sub>max</sub>(H)", yTitle: "S", series: three("sharpness") }),
-    eigenvaluePanel({ title: "(e) effective sharpness S<sub>eff</sub> = ηS/√ν̂", yTitle: "S<sub>eff</sub>", series: three("eig1"), thresholds: [{ x: t.step, y: 2, name: "2" }] }),
+    // (e)–(g) share one legend, in (f): the stable flow leaves through the top of (e) and (g) early on, and (f)'s
+    // y range leaves a decade above the step sizes for the legend. The edge S_eff = 2 is labelled at its end.
+    eigenvaluePanel({ title: "(e) effective sharpness S<sub>eff</sub> = ηS/√ν̂", yTitle: "S<sub>eff</sub>", series: three("eig1"), thresholds: [{ x: t.step, y: 2, name: "2" }], yRange: [0, 8], legend: "none" }),
     curvesPanel({
       title: "(f) step size η/√ν̂ against 2/S",
       yTitle: "step size",
       logY: true,
       series: [...three("step_size"), ...line(t, "central_two_over_S", { name: "central flow: 2/S(w)", process: "prediction" })],
+      yRange: stepRange(t),
+      legend: "top right",
     }),
     distancePanel({
+      legend: "none",
       title: "(g) distance to the optimizer",
       yTitle: "‖w − w<sub>opt</sub>‖ / ‖w<sub>central</sub> − w₀‖",
       series: [

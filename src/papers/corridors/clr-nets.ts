@@ -12,7 +12,7 @@ import type { Activation } from "../../models/activations";
 import type { LossName } from "../../models/losses";
 import { cifar10Available } from "../../data/cifar10";
 import { claim } from "../../lab/claims";
-import { composeFigure, curvesPanel, lossPanel, type Series } from "../../plot/panels";
+import { composeFigure, curvesPanel, endLabel, lossPanel, spreadLabels, type Series } from "../../plot/panels";
 import { GREY, OKABE_ITO, sweepColor } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, FigureSpec, RunContext, Table, Tables } from "../../lab/types";
@@ -129,15 +129,29 @@ function regimeFigure(prefix: "full" | "mini") {
         .slice(g)
         .map((meth, k): Series => ({ name: meth.name, x: [lo, hi], y: [f.accuracy[g + k], f.accuracy[g + k]], ...memberStyle(g + k, c) })),
     ];
-    const accPanel = curvesPanel({ title: "(b) final test accuracy", xTitle: "constant learning rate η", yTitle: "test accuracy", logX: true, series: accuracy });
+    // Room below the points for the legend (every corner of the data holds a point or a line).
+    const accs = f.accuracy.filter(Number.isFinite);
+    const [aMin, aMax] = [Math.min(...accs), Math.max(...accs)];
+    const accRange: [number, number] | undefined = aMax > aMin ? [aMin - 1.4 * (aMax - aMin), aMax + 0.08 * (aMax - aMin)] : undefined;
+    const accPanel = curvesPanel({ title: "(b) final test accuracy", xTitle: "constant learning rate η", yTitle: "test accuracy", logX: true, series: accuracy, yRange: accRange });
     // Raw step sizes faint, a log-scale Gaussian smoothing (σ = 5 steps) on top.
     const lr = lossPanel({ title: "(c) step size", yTitle: "step size η", smoothSigma: 5, series: memberSeries(steps, c, "lr", (m) => m >= g) });
     const last = Math.max(...steps.step);
     lr.traces.push(...curvesPanel({ series: [], thresholds: [{ x: [0, last], y: hi, name: `largest constant η = ${hi}` }] }).traces);
+    // (a): the constant rates are labelled at their line ends (spread apart in log10 loss); the adaptive rules
+    // are named in (b)'s legend, in the same styles.
+    const constant = loss.filter((s) => c.grid.some((_, m) => s.name === clrMembers(c)[m].name));
+    // The gap between labels: one text line, about 9 % of the panel's height (in decades of its log axis).
+    const decades = loss.flatMap((s) => s.y).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
+    const labels = spreadLabels(
+      constant.map((s) => endLabel({ ...s, y: s.y.map(Math.log10) }, { xanchor: "right", yshift: 4 })),
+      0.09 * Math.max(1, Math.max(...decades) - Math.min(...decades)),
+    );
+    const lossA = lossPanel({ title: "(a) training loss", series: loss.map((s) => (constant.includes(s) ? { ...s, directLabel: true } : { ...s, showlegend: false })) });
     return composeFigure(
       [
-        { ...lossPanel({ title: "(a) training loss", series: loss }), legend: "bottom left" },
-        { ...accPanel, legend: "bottom right" },
+        { ...lossA, annotations: [...(lossA.annotations ?? []), ...labels], legend: "none" },
+        { ...accPanel, legend: "bottom left" },
         { ...lr, legend: "none" },
       ],
       { size: "text", cols: 3 },

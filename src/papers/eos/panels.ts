@@ -12,7 +12,7 @@ import { rowsWhere, threshold, type GroupConfig } from "./runs";
 export interface TrainingFigureOptions {
   /** Log-scale the sharpness axis (for sweeps whose thresholds span decades). */
   logSharpness?: boolean;
-  /** Legend placement of the sharpness panel (the loss panel's legend is the same, so it has none). */
+  /** Export size (default one column). */
   size?: FigureSize;
 }
 
@@ -41,8 +41,10 @@ export function trainingPanels(tables: Tables, gi: number, g: GroupConfig, o: Tr
     }
   });
   return [
-    { ...lossPanel({ title: "(a) train loss", xTitle: "step", series: lossSeries }), legend: "none" },
-    { ...curvesPanel({ title: "(b) sharpness", xTitle: "step", yTitle: "sharpness λmax", logY: o.logSharpness, series: sharpSeries }), legend: "top left" },
+    // The legend sits in the loss panel's emptiest corner: in the sharpness panel every corner holds a curve
+    // (the rise from below, the hover at the threshold); the two panels share their colours.
+    lossPanel({ title: "(a) train loss", xTitle: "step", series: lossSeries }),
+    { ...curvesPanel({ title: "(b) sharpness", xTitle: "step", yTitle: "sharpness λ<sub>max</sub>", logY: o.logSharpness, series: sharpSeries }), legend: "none" },
   ];
 }
 

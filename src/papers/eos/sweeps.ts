@@ -93,7 +93,9 @@ function curvesFigure(tables: Tables, c: SweepConfig) {
   const steps = Math.max(1, ...(tables.loss.step.length > 0 ? tables.loss.step : [1]));
   return composeFigure(
     [
-      { ...curvesPanel({ title: "(a) sharpness", xTitle: "step", yTitle: "sharpness λmax", series: sharp, thresholds: [{ x: [0, steps], y: 2 / eta, name: "2/η" }] }), legend: "top left" },
+      // The shared legend sits below the hover at 2/η, in the sharpness panel's empty bottom right (y from 0; the loss
+      // curves fill every corner of theirs); 2/η is the one dotted line (named in the caption).
+      { ...curvesPanel({ title: "(a) sharpness", xTitle: "step", yTitle: "sharpness λ<sub>max</sub>", series: [...sharp, { name: "2/η", x: [0, steps], y: [2 / eta, 2 / eta], process: "threshold", unlabeled: true }], yRange: [0, 1.03 * Math.max(2 / eta, ...sharp.flatMap((t) => t.y).filter(Number.isFinite))] }), legend: "bottom right" },
       { ...lossPanel({ title: "(b) train loss", xTitle: "step", series: loss }), legend: "none" },
     ],
     { size: "column", cols: 1, heightIn: 3.6 },
@@ -115,12 +117,14 @@ function summaryFigure(tables: Tables, c: SweepConfig) {
       : curvesPanel({
           title: "(a) sharpness at start and at L*",
           xTitle: factorTitle(c),
-          yTitle: "sharpness λmax",
+          yTitle: "sharpness λ<sub>max</sub>",
+          // Headroom above 2/η (dotted, named in the caption) for the two-entry legend.
+          yRange: [0, 1.9 * Math.max(2 / eta, ...atFit.filter(Number.isFinite), ...s0.filter(Number.isFinite))],
           series: [
             { name: "at L = L*", x: xs, y: atFit, process: "optimizer", ...marker },
             { name: "at step 0", x: xs, y: s0, color: GREY.mid, ...marker, dash: "dash" },
+            { name: "2/η", x: [Math.min(...xs), Math.max(...xs)], y: [2 / eta, 2 / eta], process: "threshold", unlabeled: true },
           ],
-          thresholds: [{ x: [Math.min(...xs), Math.max(...xs)], y: 2 / eta, name: "2/η" }],
         });
   const cross = curvesPanel({
     title: "(b) first step with S ≥ 2/η",
@@ -131,7 +135,7 @@ function summaryFigure(tables: Tables, c: SweepConfig) {
   });
   if (logX) for (const p of [first, cross]) p.xaxis = { ...p.xaxis, tickvals: xs, ticktext: xs.map(String), dtick: undefined };
   else for (const p of [first, cross]) p.xaxis = { ...p.xaxis, tickvals: xs };
-  return composeFigure([{ ...first, legend: c.factor === "examples" ? "none" : "bottom left" }, { ...cross, legend: "none" }], { size: "column", cols: 1, heightIn: 3.6 });
+  return composeFigure([{ ...first, legend: c.factor === "examples" ? "none" : "top right" }, { ...cross, legend: "none" }], { size: "column", cols: 1, heightIn: 3.6 });
 }
 
 function sweepFigures(kind: "size" | "depth"): FigureSpec<SweepConfig>[] {

@@ -110,10 +110,18 @@ function figure(tables: Tables) {
     timeSeries.push({ name: INIT_LABEL[init], x: p.layers, y: p.steps, color: INIT_COLOR[init], mode: "markers" });
     if (init !== INIT_CODE.decoupled) rateSeries.push({ name: INIT_LABEL[init], x: p.layers.map((l) => l - 1), y: p.lr, color: INIT_COLOR[init], mode: "lines+markers", width: 1.25, showlegend: false });
   }
+  // (a): the five-entry legend gets the bottom of the panel to itself (log y extended below the data).
+  const logs = timeSeries.flatMap((t) => t.y).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
+  const [l0, l1] = [Math.min(...logs), Math.max(...logs)];
+  const timeRange: [number, number] | undefined = l1 > l0 ? [l0 - 1.1 * (l1 - l0), l1 + 0.08 * (l1 - l0)] : undefined;
+  const rates = curvesPanel({ title: "(b) optimal learning rate", xTitle: "Nₗ − 1 (weight matrices)", yTitle: "optimal λ", logX: true, logY: true, series: rateSeries });
+  // Ticks at the depths run (a log axis over about a decade would label only 10).
+  const depths = [...new Set(o.layers)].sort((a, b) => a - b).map((l) => l - 1);
+  if (depths.length > 0) rates.xaxis = { ...rates.xaxis, tickvals: depths, ticktext: depths.map(String), dtick: undefined };
   return composeFigure(
     [
-      { ...curvesPanel({ title: "(a) learning time", xTitle: "Nₗ (layers)", yTitle: "steps to criterion", logY: true, series: timeSeries }), legend: "top left" },
-      { ...curvesPanel({ title: "(b) optimal learning rate", xTitle: "Nₗ − 1 (weight matrices)", yTitle: "optimal λ", logX: true, logY: true, series: rateSeries }), legend: "bottom left" },
+      { ...curvesPanel({ title: "(a) learning time", xTitle: "Nₗ (layers)", yTitle: "steps to criterion", logY: true, series: timeSeries, yRange: timeRange }), legend: "bottom right" },
+      { ...rates, legend: "bottom left" },
     ],
     { size: "text", cols: 2 },
   );

@@ -55,12 +55,15 @@ function figure(tables: Tables, c: LearningDelaysConfig) {
   const { delays } = tables;
   const panels: Panel[] = [];
   const traces: Panel["traces"] = [];
+  let top = 0; // highest error-bar end, for the legend's headroom
+
   for (const [name, code, color] of [
     ["linear net", ACTIVATION_CODE.linear, "#1f5fa8"],
     ["tanh net", ACTIVATION_CODE.tanh, "#d9730d"],
   ] as const) {
     const st = delayStats(delays, code);
     if (st.mode.length === 0) continue;
+    top = Math.max(top, ...st.mean.map((m, i) => m + (st.std[i] ?? 0)).filter(Number.isFinite));
     traces.push({
       type: "scatter",
       mode: "lines+markers",
@@ -76,6 +79,9 @@ function figure(tables: Tables, c: LearningDelaysConfig) {
   traces.push({ type: "scatter", mode: "lines", name: "closed form (no delay)", x: [Math.min(...modes), Math.max(...modes)], y: [0, 0], line: { color: "#c0262d", dash: "dot", width: 1.5 } });
   const delayPanel = curvesPanel({ title: "(a) relative delay of t½ by mode", xTitle: "mode α (by decreasing sα)", yTitle: "relative delay of t½", series: [] });
   delayPanel.traces = traces;
+  // The three-entry legend sits above the error bars (top left), in headroom the y range leaves for it.
+  if (top > 0) delayPanel.yaxis = { ...delayPanel.yaxis, range: [-0.05 * top, 1.6 * top] };
+  delayPanel.legend = "top left";
   panels.push(delayPanel);
   const lin = where(delays, { activation: ACTIVATION_CODE.linear });
   const tanh = where(delays, { activation: ACTIVATION_CODE.tanh });
