@@ -44,6 +44,8 @@ test("a deliberately bad figure trips every check", async () => {
       width: 900,
       height: 400,
       font: { size: 9 },
+      // Inside the first panel's top left, over the falling line from (0, 1): a legend hiding data.
+      legend: { x: 0.01, y: 0.99, xanchor: "left", yanchor: "top", bgcolor: "rgba(255,255,255,0.85)", font: { size: 30 } },
       xaxis: { domain: [0, 0.45], title: { text: "step" } },
       yaxis: { title: { text: "loss" } },
       xaxis2: { domain: [0.55, 1], anchor: "y2" },
@@ -59,7 +61,7 @@ test("a deliberately bad figure trips every check", async () => {
   await exporter.export(bad, pdf, { size: "column", title: "bad" });
   const { svg } = await exporter.svg(bad, {});
   const v = [...(await lintSvgs(page, [{ id: "bad", svg, size: "column", figure: bad }])), ...pdfViolations("bad", pdf, "text", "a different title", null)];
-  assert.deepEqual(kinds(v), ["legend-duplicate", "pdf-size", "pdf-title", "raw-math", "subplot-empty", "svg-size", "text-outside", "text-overlap", "text-size", "trace-unlabeled"], JSON.stringify(summarize(v)));
+  assert.deepEqual(kinds(v), ["legend-covers-data", "legend-duplicate", "pdf-size", "pdf-title", "raw-math", "subplot-empty", "svg-size", "text-outside", "text-overlap", "text-size", "trace-unlabeled"], JSON.stringify(summarize(v)));
   assert.ok(v.some((x) => x.kind === "text-size" && /pt/.test(x.detail)));
 });
 

@@ -7,6 +7,8 @@
  *   text-overlap   no two text boxes overlapping
  *   text-outside   no text outside the page
  *   legend-duplicate  no legend entry repeated within one legend
+ *   legend-covers-data  no legend box over more than LEGEND_COVER_PX screen px of drawn curves or markers
+ *                     (faint context below opacity 0.5 excepted)
  *   trace-unlabeled   every trace named in a legend, labelled directly, or marked deliberately unlabeled
  *                     (meta.unlabeled; landscapes such as contours and heat maps are exempt)
  *   subplot-empty  no subplot without anything drawn
@@ -18,7 +20,7 @@ import type { Page } from "playwright-core";
 import type { PlotlyFigure } from "./figure";
 import { MIN_PT, PX_PER_INCH, SIZE_PRESETS, type FigureSize } from "./sizes";
 
-export type ViolationKind = "text-size" | "text-overlap" | "text-outside" | "raw-math" | "legend-duplicate" | "trace-unlabeled" | "subplot-empty" | "svg-size" | "pdf-size" | "pdf-title";
+export type ViolationKind = "text-size" | "text-overlap" | "text-outside" | "raw-math" | "legend-duplicate" | "legend-covers-data" | "trace-unlabeled" | "subplot-empty" | "svg-size" | "pdf-size" | "pdf-title";
 
 export interface Violation {
   figure: string;
@@ -56,6 +58,8 @@ interface Measured {
   texts: TextBox[];
   legends: string[][];
   emptySubplots: string[];
+  /** Per legend (named by its first entry): screen px of drawn curves (opacity ≥ 0.5) under its box. */
+  covered: { legend: string; px: number }[];
 }
 
 /** Lays the SVG out in the page at `widthPx` CSS px and measures it (runs in the browser). */
@@ -94,9 +98,13 @@ async function measure(page: Page, svg: string, widthPx: number | null): Promise
         texts.push({ text: s, cls, pt: px * scale * 0.75, scriptPt: Number.isFinite(scriptPx) ? scriptPx * scale * 0.75 : null, x0: r.left - page.left, y0: r.top - page.top, x1: r.right - page.left, y1: r.bottom - page.top });
       });
       const legends: string[][] = [];
-      root.querySelectorAll("g.legend, g[class^='legend'][class$='legend']").forEach((g) => {
-        if (!g.querySelector("text.legendtext")) return;
-        legends.push(Array.from(g.querySelectorAll("text.legendtext")).map((t) => (t.textContent ?? "").trim()));
+      // Plotly's legends are g.legend, g.legend2, … with entries text.legendtext, text.legend2text, ….
+      const legendGroups = Array.from(root.querySelectorAll("g[class^='legend']"))
+        .filter((g) => /^legend\d*$/.test(g.getAttribute("class") ?? ""))
+        .map((g) => ({ g, entries: Array.from(g.querySelectorAll("text[class^='legend']")).filter((t) => /^legend\d*text$/.test(t.getAttribute("class") ?? "")) }))
+        .filter((l) => l.entries.length > 0);
+      legendGroups.forEach((l) => {
+        legends.push(l.entries.map((t) => (t.textContent ?? "").trim()));
       });
       const emptySubplots: string[] = [];
       root.querySelectorAll(".cartesianlayer > g.subplot").forEach((g) => {
@@ -106,14 +114,69 @@ async function measure(page: Page, svg: string, widthPx: number | null): Promise
         const drawn = plots.length > 0 ? plots.flatMap((plot) => Array.from(plot.querySelectorAll("path, image, rect"))).filter((e) => (e.tagName !== "path" || ((e.getAttribute("d") ?? "").length > 4 && e.getAttribute("d") !== "M0,0Z")) && getComputedStyle(e).visibility !== "hidden") : [];
         if (drawn.length === 0) emptySubplots.push((g.getAttribute("class") ?? "").replace("subplot", "").trim());
       });
+      // Curves under legends: sample every drawn line every 2 px (and every marker's centre) and count the samples
+      // inside each legend's box. Faint context (raw curves drawn at opacity < 0.5) is not counted.
+      const covered: { legend: string; px: number }[] = [];
+      const boxes = legendGroups.map((l) => ({ first: (l.entries[0].textContent ?? "").trim(), r: ((l.g.querySelector("rect.bg") ?? l.g) as Element).getBoundingClientRect() }));
+      if (boxes.length > 0) {
+        const hits = boxes.map(() => 0);
+        // Plain loops and no named helpers here: this runs in the page, where tsx's __name helper is undefined.
+        const samples: { x: number; y: number }[] = [];
+        root.querySelectorAll(".scatterlayer g.trace path.js-line, .scatterlayer g.trace path.point").forEach((el) => {
+          let opacity = parseFloat(getComputedStyle(el).strokeOpacity || "1");
+          for (let n: Element | null = el; n && n !== root; n = n.parentElement) opacity *= parseFloat(getComputedStyle(n).opacity || "1");
+          if (opacity < 0.5 || getComputedStyle(el).visibility === "hidden") return;
+          // Only what is drawn: a curve running off its axes is clipped to the subplot (its clip-path rectangle, in
+          // the user space of the element that references it).
+          let clip = { left: -Infinity, top: -Infinity, right: Infinity, bottom: Infinity };
+          const owner = el.closest("[clip-path]");
+          const ref = /url\(["']?#([^"')]+)["']?\)/.exec(owner?.getAttribute("clip-path") ?? "");
+          const rect = ref ? root.querySelector(`[id="${ref[1]}"] rect`) : null;
+          const cm = owner ? (owner as SVGGraphicsElement).getScreenCTM() : null;
+          if (rect && cm) {
+            const x = parseFloat(rect.getAttribute("x") ?? "0");
+            const y = parseFloat(rect.getAttribute("y") ?? "0");
+            const w = parseFloat(rect.getAttribute("width") ?? "0");
+            const h = parseFloat(rect.getAttribute("height") ?? "0");
+            clip = { left: cm.a * x + cm.e, top: cm.d * y + cm.f, right: cm.a * (x + w) + cm.e, bottom: cm.d * (y + h) + cm.f };
+          }
+          if (el.classList.contains("point")) {
+            const r = el.getBoundingClientRect();
+            const p = { x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2 };
+            if (p.x >= clip.left && p.x <= clip.right && p.y >= clip.top && p.y <= clip.bottom) samples.push(p);
+            return;
+          }
+          const path = el as SVGPathElement;
+          const m = path.getScreenCTM();
+          const length = path.getTotalLength();
+          if (!m || !(length > 0)) return;
+          const step = 2 / Math.max(1e-9, Math.hypot(m.a, m.b)); // 2 screen px in path units
+          for (let l = 0; l <= length; l += step) {
+            const q = path.getPointAtLength(l);
+            const p = { x: m.a * q.x + m.c * q.y + m.e, y: m.b * q.x + m.d * q.y + m.f };
+            if (p.x >= clip.left && p.x <= clip.right && p.y >= clip.top && p.y <= clip.bottom) samples.push(p);
+          }
+        });
+        for (const p of samples) {
+          boxes.forEach((b, i) => {
+            if (p.x > b.r.left + 1 && p.x < b.r.right - 1 && p.y > b.r.top + 1 && p.y < b.r.bottom - 1) hits[i] += 2;
+          });
+        }
+        boxes.forEach((b, i) => {
+          if (hits[i] > 0) covered.push({ legend: b.first, px: hits[i] });
+        });
+      }
       host.innerHTML = "";
-      return { pageW: page.width, pageH: page.height, declaredWidthIn, texts, legends, emptySubplots };
+      return { pageW: page.width, pageH: page.height, declaredWidthIn, texts, legends, emptySubplots, covered };
     },
     { svg, widthPx },
   );
 }
 
 const RAW_MATH = /[_^{}]/;
+
+/** Screen px of curve a legend may cover before it counts as hiding data (at 96 px per inch: 1/4 in). */
+export const LEGEND_COVER_PX = 24;
 
 const isAxisTitle = (cls: string): boolean => /(^|\s)[xy]\d*title(\s|$)/.test(cls);
 
@@ -147,6 +210,8 @@ export function textViolations(id: string, m: Measured): Violation[] {
     }
   }
   for (const s of m.emptySubplots) out.push({ figure: id, kind: "subplot-empty", detail: `subplot ${s} draws nothing` });
+  // A legend may graze a curve (a few px at its edge), not hide a stretch of it.
+  for (const c of m.covered) if (c.px > LEGEND_COVER_PX) out.push({ figure: id, kind: "legend-covers-data", detail: `the legend starting "${c.legend.slice(0, 30)}" hides ${c.px} px of curves` });
   return out;
 }
 

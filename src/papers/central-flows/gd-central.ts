@@ -99,7 +99,8 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
         ...line(t, "dist_stable", { name: name("stable"), process: "gradientFlow", from: 1 }),
         ...line(t, "dist_central", { name: name("central"), process: "central", from: 1 }),
       ],
-      legend: "top left",
+      // Below the curves at the right: the distances grow (or level off) after the edge.
+      legend: "bottom right",
     }),
     // 4–5: the onset.
     eigenvaluePanel({
@@ -122,7 +123,7 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
         ...line(t, "osc_x1", { name: "GD |x<sub>t</sub>|", process: "discrete", from: lo, to: hi, map: Math.abs }),
         ...line(t, "central_sigma1", { name: "central flow σ", process: "prediction", from: lo, to: hi, map: Math.sqrt }),
       ],
-      yRange: headroom(lMin, lMax, 0.35),
+      yRange: headroom(lMin, lMax, 0.6),
       legend: "top left",
     }),
     // 6–8: the predictions at the edge.

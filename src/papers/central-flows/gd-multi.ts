@@ -49,6 +49,14 @@ function withRank(t: Table, c: GdMultiConfig): Table {
   return { ...t, sigma_rank: sigmaRank(t, c.k, c.rankTol) };
 }
 
+/** Σ's eigenvalues against the oscillation: the log axis reaches below the data for the (k + 2)-entry legend. */
+function sigmaPanel(title: string, series: Series[]): Panel {
+  const logs = series.flatMap((s) => s.y).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
+  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  const span = Math.max(hi - lo, 1);
+  return { ...curvesPanel({ title, yTitle: "variance (effective units)", logY: true, series, yRange: logs.length > 0 ? [lo - 1.3 * span, hi + 0.05 * span] : undefined }), legend: "bottom right" };
+}
+
 function allPanels(tables: Tables, c: GdMultiConfig): Panel[] {
   const t = tables.steps;
   const opt = processLabel("discrete", c.optimizer.name);
@@ -60,14 +68,16 @@ function allPanels(tables: Tables, c: GdMultiConfig): Panel[] {
   // Only where Σ has rank > i: below that σ²ᵢ is 0 and the projection is noise.
   const ranked = (i: number) => (y: number, s: number): number => (t.sigma_rank?.[s] > i ? y : NaN);
   const panels: Panel[] = [
-    eigenvaluePanel({ title: `(a) ${opt}: eigenvalues`, series: eigs("discrete"), thresholds: [{ x: t.step, y: 2, name: edge }] }),
-    eigenvaluePanel({ title: "(b) central flow: eigenvalues", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: edge }] }),
+    // (a) and (b) share (b)'s legend, above the edge in headroom its y range leaves; (a)'s edge is labelled at its end.
+    { ...eigenvaluePanel({ title: `(a) ${opt}: eigenvalues`, series: eigs("discrete"), thresholds: [{ x: t.step, y: 2, name: edge }] }), legend: "none" },
+    eigenvaluePanel({
+      title: "(b) central flow: eigenvalues",
+      series: [...eigs("central"), { name: edge, x: [t.step[0], t.step[t.step.length - 1]], y: [2, 2], process: "threshold", unlabeled: true }],
+      yRange: [0, 2.6 * Math.max(2, ...Array.from({ length: c.k }, (_, i) => t[`central_eig${i + 1}`] ?? []).flat().filter(Number.isFinite).filter((y) => y < 4))],
+      legend: "top left",
+    }),
     curvesPanel({ title: "(c) rank of Σ", yTitle: "rank Σ", series: line(t, "sigma_rank", { name: "rank Σ", process: "central" }) }),
-    curvesPanel({
-      title: `(d) Σ against ${opt}'s oscillation²`,
-      yTitle: "variance (effective units)",
-      logY: true,
-      series: Array.from({ length: c.k }, (_, i) => [
+    sigmaPanel(`(d) Σ against ${opt}'s oscillation²`, Array.from({ length: c.k }, (_, i) => [
         // One legend entry per direction i (its colour); the key entries below say which line style is which.
         ...line({ ...t, osc: gaussianSmooth(t[`osc${i + 1}`], c.smooth) }, "osc", { name: `i = ${i + 1}`, color: color(i), from: a, group: `σ${i + 1}`, map: ranked(i) }),
         ...line(t, `central_sigma${i + 1}`, { name: `i = ${i + 1}`, color: color(i), dash: "dot", from: a, group: `σ${i + 1}`, showlegend: false, map: ranked(i) }),
@@ -77,7 +87,7 @@ function allPanels(tables: Tables, c: GdMultiConfig): Panel[] {
           { name: `${opt}: (qᵢᵀxₜ)²`, x: [NaN], y: [NaN], color: "#4D4D4D" },
           { name: "Σ: σ²ᵢ", x: [NaN], y: [NaN], color: "#4D4D4D", dash: "dot" },
         ]),
-    }),
+    ),
     lossPanel({
       title: `(e) loss: ${opt}, central flow, predicted`,
       series: [

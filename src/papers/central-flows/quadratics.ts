@@ -58,6 +58,7 @@ async function runParabola(c: ParabolaConfig): Promise<Tables> {
 }
 
 function panelsOfParabolaFigure(t: Tables, c: ParabolaConfig): Panel[] {
+  const top = (i: number): number => Math.max(1e-9, ...(t.curve[`loss_${i}`] ?? []).filter(Number.isFinite));
   const panels: Panel[] = c.shown.map((S, i) => {
     const run = where(t.iterates, { S });
     const shown = run.step.map((_, k) => k).filter((k) => Math.abs(run.x[k]) <= 1.6 * Math.abs(c.x0));
@@ -69,9 +70,10 @@ function panelsOfParabolaFigure(t: Tables, c: ParabolaConfig): Panel[] {
         { name: "loss ½Sx²", x: t.curve.x, y: t.curve[`loss_${i}`], color: "#8fb4d6", group: "landscape" },
         { name: "GD iterates", x: shown.map((k) => run.x[k]), y: shown.map((k) => run.loss[k]), process: "discrete", mode: "lines+markers" },
       ],
+      // Headroom above the parabola's arms: the legend sits there (inside, the arms and iterates fill the corners).
+      yRange: [-0.05 * top(i), 1.45 * top(i)],
     });
-    // The parabola leaves the lower corners empty.
-    return { ...panel, legend: "bottom right" as const };
+    return { ...panel, legend: "top right" as const };
   });
   panels.push({
     ...curvesPanel({
@@ -246,7 +248,8 @@ function panelsOfPreconditionedFigure(t: Tables, c: PreconditionedConfig): Panel
     series: [{ name: "preconditioned GD", x: t.sweep.lambda_max, y: t.sweep.growth, process: "discrete", mode: "lines+markers" }],
   });
   sweepPanel.shapes = [verticalLine(2)];
-  panels.push({ ...sweepPanel, legend: "bottom right" });
+  // The growth runs from the bottom left up to the top right: the top left is empty.
+  panels.push({ ...sweepPanel, legend: "top left" });
   return panels;
 }
 

@@ -102,6 +102,15 @@ function sum(v: ArrayLike<number>): number {
   return s;
 }
 
+/** A log10 axis range over the positive values `ys`, widened by `below` and `above` × their span (room for a legend). */
+function logRange(ys: number[], below: number, above: number): [number, number] | undefined {
+  const logs = ys.filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
+  if (logs.length === 0) return undefined;
+  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  const span = Math.max(hi - lo, 0.5);
+  return [lo - below * span, hi + above * span];
+}
+
 function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
   const t = tables.steps;
   const name = (p: "discrete" | "stable" | "central"): string => processLabel(p, "rmsprop");
@@ -110,9 +119,15 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
   const a = Math.max(0, arrival(t));
   const branch = c.branchAt ?? 0;
   const oscTotal = t.step.map((_, s) => Array.from({ length: c.k }, (_, i) => t[`osc${i + 1}`][s]).reduce((x, y) => x + y, 0));
+  // Legends go where the y ranges leave room for them: below the loss curves, above the eigenvalues (the edge
+  // at 2 is unnamed there, the axis labels it) and above gᵢ², νᵢ; every corner of those panels holds a curve.
+  const maxEig = (p: string): number => Math.max(2, ...Array.from({ length: c.k }, (_, i) => t[`${p}_eig${i + 1}`] ?? []).flat().filter(Number.isFinite));
+  const edge = (): Series => ({ name: "2", x: [t.step[0], t.step[t.step.length - 1]], y: [2, 2], process: "threshold", unlabeled: true });
   const panels: Panel[] = [
     lossPanel({
       title: "(a) train loss",
+      yRange: logRange(["discrete_loss", "stable_loss", "central_loss", "central_loss_pred"].flatMap((col) => t[col] ?? []), 1.1, 0.05),
+      legend: "bottom left",
       series: [
         ...rawAndSmoothed(t, "discrete_loss", { name: name("discrete"), process: "discrete", smooth: c.smooth }),
         ...line(t, "stable_loss", { name: name("stable"), process: "stable" }),
@@ -120,9 +135,9 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
         ...line(t, "central_loss_pred", { name: "central flow: predicted E[L]", process: "prediction" }),
       ],
     }),
-    eigenvaluePanel({ title: "(b) RMSProp: eigenvalues of P⁻¹H", series: eigs("discrete"), thresholds: [{ x: t.step, y: 2, name: "2" }] }),
-    // y clipped at 3: the flow starts from ν₀ = g₀⊙², above the edge for a step or two.
-    eigenvaluePanel({ title: "(c) central flow: eigenvalues of P⁻¹H", series: eigs("central"), thresholds: [{ x: t.step, y: 2, name: "2" }], yRange: [0, 3] }),
+    eigenvaluePanel({ title: "(b) RMSProp: eigenvalues of P⁻¹H", series: [...eigs("discrete"), edge()], yRange: [0, 2.2 * maxEig("discrete")], legend: "top left" }),
+    // y clipped at 5: the flow starts from ν₀ = g₀⊙², above the edge for a step or two.
+    eigenvaluePanel({ title: "(c) central flow: eigenvalues of P⁻¹H", series: [...eigs("central"), edge()], yRange: [0, 5], legend: "top left" }),
     distancePanel({
       title: `(d) distance to RMSProp (flows from step ${branch})`,
       yTitle: "‖w − w<sub>RMSProp</sub>‖ / ‖w<sub>central</sub> − w₀‖",
@@ -148,6 +163,8 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
         title: `(f) coordinate ${h.coordinate[0]}: gᵢ² and νᵢ`,
         yTitle: "gᵢ², νᵢ",
         logY: true,
+        yRange: logRange(["g2_optimizer", "nu_optimizer", "nu_central", "g2_flow", "g2_predicted"].flatMap((col) => h[col] ?? []), 0.03, 1.8),
+        legend: "top left",
         series: [
           ...line(h, "g2_optimizer", { name: "RMSProp: gᵢ²", process: "discrete", opacity: 0.35 }),
           ...line(h, "nu_optimizer", { name: "RMSProp: νᵢ", color: "#0b2f5e", width: 2 }),

@@ -94,8 +94,9 @@ function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
           { name: "RMSProp νₜ", x: k.step, y: k.cos_optimizer, process: "discrete", mode: "lines+markers" },
           { name: "g⊙² (no oscillation)", x: k.step, y: k.cos_g2, process: "stable", mode: "lines+markers" },
         ],
+        // From 0: g⊙² falls from the top left, so the bottom left is empty for the legend.
+        yRange: [0, 1.03],
         }),
-        // g⊙² falls from the top left: the bottom left is empty.
         legend: "bottom left",
       },
     );
@@ -118,6 +119,8 @@ function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
           ),
           ...STARTS.map((name, j): Series => ({ name: `from ${name.replace(" (no oscillation)", "")}`, x: [NaN], y: [NaN], color: "#4D4D4D", dash: j === 0 ? "solid" : "dash" })),
         ],
+        // The log axis reaches below the data so the five-entry legend sits under every curve.
+        yRange: logRoomBelow(cv.cos_to_nubar.map((x) => Math.max(1 - x, 1e-16)), 1.5),
         }),
         legend: "bottom left",
       },
@@ -137,11 +140,22 @@ function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
           { name: "gᵢ²", x: co.nu_bar, y: co.g2, mode: "markers", process: "stable", opacity: 0.5 },
           diag,
         ],
+        // Room below the lowest gᵢ² for the legend (the points fill the triangle under y = x).
+        yRange: logRoomBelow([...co.nu_central, ...co.g2], 0.5),
       });
-    // Every point lies on or below y = x: the top left is empty. Two decades per tick keep the labels level.
-    panels.push({ ...coords, xaxis: { ...coords.xaxis, dtick: 2 }, legend: "top left" });
+    // Two decades per tick keep the labels level.
+    panels.push({ ...coords, xaxis: { ...coords.xaxis, dtick: 2 }, legend: "bottom right" });
   }
   return panels;
+}
+
+/** A log10 axis range over the positive values `ys`, extended below them by `below` × their span (room for a legend). */
+function logRoomBelow(ys: number[], below: number): [number, number] | undefined {
+  const logs = ys.filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
+  if (logs.length === 0) return undefined;
+  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  const span = Math.max(hi - lo, 1);
+  return [lo - below * span, hi + 0.05 * span];
 }
 
 function claims(tables: Tables, c: RmsStationaryConfig): Claim[] {

@@ -58,17 +58,20 @@ function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
     ...line(t, `central_${col}`, { name: name("central"), process: "central", ...extra }),
   ];
   const panels: Panel[] = [
-    lossPanel({ title: "(a) train loss", series: [...three("loss"), ...line(t, "central_loss_pred", { name: "central flow: predicted E[L]", process: "prediction" })] }),
+    // (a)'s legend names the curves of (a)–(d): each panel draws the same processes under the same names.
+    lossPanel({ title: "(a) train loss", series: [...three("loss"), ...line(t, "central_loss_pred", { name: "central flow: prediction", process: "prediction" })] }),
     curvesPanel({
       title: "(b) squared gradient norm",
       yTitle: "‖∇L‖²",
       logY: true,
       series: [
         ...rawAndSmoothed(t, "discrete_gradnorm2", { name: name("discrete"), process: "discrete", smooth: c.smooth }),
-        ...line(t, "stable_gradnorm2", { name: name("stable"), process: "stable" }),
-        ...line(t, "central_gradnorm2", { name: "central flow: ‖∇L(w(t))‖²", process: "central" }),
-        ...line(t, "central_gradnorm2_pred", { name: "central flow: predicted E‖∇L‖²", process: "prediction" }),
+        ...line(t, "stable_gradnorm2", { name: name("stable"), process: "stable", showlegend: false }),
+        ...line(t, "central_gradnorm2", { name: name("central"), process: "central", showlegend: false }),
+        ...line(t, "central_gradnorm2_pred", { name: "central flow: prediction", process: "prediction", showlegend: false }),
       ],
+      // Only the time average is new here; it is named above the curves at the top left.
+      legend: "top left",
     }),
     curvesPanel({ title: "(c) ν (second-moment EMA)", yTitle: "ν", logY: true, series: three("nu") }),
     eigenvaluePanel({ title: "(d) sharpness S = λ<sub>max</sub>(H)", yTitle: "S", series: three("sharpness") }),

@@ -69,8 +69,10 @@ function figures(): FigureSpec<AlongGdConfig>[] {
                   { name: "gᵀHg/‖g‖²", x: a.step, y: a.rayleigh, color: OKABE_ITO.skyBlue, width: 1 },
                 ],
                 thresholds: [{ x: span, y: 2 / c.lr }],
+                // Headroom above the overshoot for the legend (below, gᵀHg/‖g‖² swings over the whole range).
+                yRange: [-0.2, 2.3 * Math.max(2 / c.lr, ...sharp.filter(Number.isFinite), ...a.rayleigh.filter(Number.isFinite))],
               }),
-              legend: "bottom right",
+              legend: "top left",
             },
             {
               ...curvesPanel({ title: "(b) corridor-ness", yTitle: "1 − ‖Hg‖/(λmax‖g‖)", yRange: [-0.05, 1.05], series: [{ name: "corridor-ness", x: a.step, y: a.hgRatio.map((r) => 1 - r), process: "optimizer", width: 1, unlabeled: true }] }),
@@ -84,8 +86,9 @@ function figures(): FigureSpec<AlongGdConfig>[] {
                   { name: "measured", x: a.step, y: a.relativeLinearityError, process: "optimizer", width: 1 },
                   { name: "(η/2)·gᵀHg/‖g‖²", x: a.step, y: a.predictedRelativeError, process: "prediction" },
                 ],
+                yRange: [-0.05, 1.6 * Math.max(1, ...a.relativeLinearityError.filter(Number.isFinite))],
               }),
-              legend: "bottom right",
+              legend: "top left",
             },
           ],
           { size: "text", cols: 3 },

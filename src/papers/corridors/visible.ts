@@ -124,7 +124,9 @@ function gapFigure(tables: Tables, c: VisibleConfig) {
       gaps.push({ name: s === 0 ? `η = ${h}, corridor` : `η = ${h}, walls`, x: run.t, y: keep, color: etaColor(c, i), dash: s === 0 ? "solid" : "dot", width: 1.25, showlegend: s <= 1 });
     }),
   );
-  return composeFigure([{ ...distancePanel({ xTitle: "time t = nη", yTitle: "‖θₙ − φ(nη)‖", series: gaps }), legend: "bottom right" }], { size: "column", heightIn: 2.6 });
+  // The six-entry legend gets the right of the panel: the time axis runs on past the runs' end.
+  const end = Math.max(0, ...gaps.flatMap((g) => g.x).filter(Number.isFinite));
+  return composeFigure([{ ...distancePanel({ xTitle: "time t = nη", yTitle: "‖θₙ − φ(nη)‖", series: gaps, xRange: end > 0 ? [0, 1.75 * end] : undefined }), legend: "bottom right" }], { size: "column", heightIn: 2.6 });
 }
 
 /** For each start whose flow spends ≥ 3 recorded points in the corridor: a line fit of E against t there. */

@@ -111,7 +111,7 @@ function figure(tables: Tables, c: FlowVsGdConfig) {
   const sharp = curvesPanel({
     title: "(a) sharpness",
     xTitle: "time τ = ηt",
-    yTitle: "sharpness λmax",
+    yTitle: "sharpness λ<sub>max</sub>",
     series: [
       { ...flow, x: ticks.time, y: ticks.sharpness_flow },
       { ...gd, x: ticks.time, y: ticks.sharpness_gd },
@@ -135,9 +135,11 @@ function figure(tables: Tables, c: FlowVsGdConfig) {
   });
   return composeFigure(
     [
-      { ...sharp, shapes: mark, legend: "bottom right" },
+      // The curves share one legend, in the loss panel's empty top right (the sharpness panel is full; its
+      // 2/η is labelled at its end).
+      { ...sharp, shapes: mark, legend: "none" },
       { ...dist, shapes: mark, legend: "none" },
-      { ...loss, shapes: mark, legend: "none" },
+      { ...loss, shapes: mark, legend: "top right" },
     ],
     { size: "text", cols: 3 },
   );

@@ -93,12 +93,12 @@ function curvesFigure(tables: Tables, c: SweepConfig) {
   const steps = Math.max(1, ...(tables.loss.step.length > 0 ? tables.loss.step : [1]));
   return composeFigure(
     [
-      // The shared legend sits below the hover at 2/η, in the sharpness panel's empty bottom right (y from 0; the loss
-      // curves fill every corner of theirs); 2/η is the one dotted line (named in the caption).
+      // The shared legend sits below the hover at 2/η (dotted), in the sharpness panel's empty bottom right (y from
+      // 0; the loss curves fill every corner of theirs). The figure is a little taller than the summary's to fit it.
       { ...curvesPanel({ title: "(a) sharpness", xTitle: "step", yTitle: "sharpness λ<sub>max</sub>", series: [...sharp, { name: "2/η", x: [0, steps], y: [2 / eta, 2 / eta], process: "threshold", unlabeled: true }], yRange: [0, 1.03 * Math.max(2 / eta, ...sharp.flatMap((t) => t.y).filter(Number.isFinite))] }), legend: "bottom right" },
       { ...lossPanel({ title: "(b) train loss", xTitle: "step", series: loss }), legend: "none" },
     ],
-    { size: "column", cols: 1, heightIn: 3.6 },
+    { size: "column", cols: 1, heightIn: 4.4 },
   );
 }
 

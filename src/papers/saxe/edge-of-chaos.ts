@@ -59,6 +59,9 @@ function figure(tables: Tables, c: EdgeOfChaosConfig) {
         const h = logHistogram(where(spectra, { gain: g }).sigma, c.histMin, c.histMax, c.bins);
         return { name: `g = ${g}`, x: h.centers, y: h.density, color: color(i, shown.length), group: `g = ${g}` };
       }),
+      // Headroom above the peaks for the six-entry legend, at the left (above g = 2's pile-up at the left edge).
+      yRange: [-0.03, 1.6 * Math.max(0.1, ...shown.flatMap((g) => logHistogram(where(spectra, { gain: g }).sigma, c.histMin, c.histMax, c.bins).density).filter(Number.isFinite))],
+      legend: "top left",
     }),
   );
   if (summary) {
@@ -77,6 +80,9 @@ function figure(tables: Tables, c: EdgeOfChaosConfig) {
           { name: "largest σ", x: maxes.gains, y: maxes.values, mode: "lines+markers", color: GREY.dark, dash: "dash" },
           { name: "σ = 1", x: [Math.min(...median.gains), Math.max(...median.gains)], y: [1, 1], process: "threshold" },
         ],
+        // The log axis reaches below the median's fall at large g: the legend sits under every point.
+        yRange: logRoomBelow([...median.values, ...maxes.values], 0.8),
+        legend: "bottom right",
       }),
     );
   }
@@ -95,6 +101,15 @@ function figure(tables: Tables, c: EdgeOfChaosConfig) {
     );
   }
   return composeFigure(panels, { size: "text", cols: 2, heightIn: 4.6 });
+}
+
+/** A log10 axis range over the positive values `ys`, extended below them by `below` × their span (room for a legend). */
+function logRoomBelow(ys: number[], below: number): [number, number] | undefined {
+  const logs = ys.filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
+  if (logs.length === 0) return undefined;
+  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  const span = Math.max(hi - lo, 1);
+  return [lo - below * span, hi + 0.05 * span];
 }
 
 function claims(tables: Tables, c: EdgeOfChaosConfig) {

@@ -103,7 +103,8 @@ function portraitFigure(tables: Tables, c: PhasePortraitConfig) {
   const { field, hyperbola, ode, gd } = tables;
   const arrows = arrowTrace(field, (2 * c.range) / (c.grid - 1));
   const traces: Panel["traces"] = [
-    { type: "scatter", mode: "lines", x: arrows.x, y: arrows.y, line: { color: GREY.light, width: 1 }, name: "field", hoverinfo: "skip", showlegend: false, meta: { role: "context", unlabeled: true } },
+    // Context, drawn faint (a darker grey at 45 % opacity reads as the light grey it replaces): legends may lie over it.
+    { type: "scatter", mode: "lines", x: arrows.x, y: arrows.y, opacity: 0.45, line: { color: GREY.mid, width: 1 }, name: "field", hoverinfo: "skip", showlegend: false, meta: { role: "context", unlabeled: true } },
   ];
   for (const sign of [1, -1]) {
     const h = where(hyperbola, { branch: sign });
