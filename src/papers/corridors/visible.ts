@@ -101,7 +101,9 @@ function mapFigure(tables: Tables, c: VisibleConfig) {
       return { name: `GD, η = ${h}`, x: run.t, y: run.loss, color: etaColor(c, i), mode: "markers" };
     });
     series.unshift({ name: "gradient flow", x: f.t, y: f.loss, process: "gradientFlow", width: 2 });
-    return curvesPanel({ title, xTitle: "time t = nη", yTitle: "loss", series });
+    // Headroom above the starting loss: the legend (in (b)) sits above the descending curve.
+    const top = Math.max(1e-9, ...series.flatMap((t) => t.y).filter(Number.isFinite));
+    return curvesPanel({ title, xTitle: "time t = nη", yTitle: "loss", series, yRange: [-0.04 * top, 1.7 * top] });
   };
   return composeFigure(
     [
@@ -126,7 +128,7 @@ function gapFigure(tables: Tables, c: VisibleConfig) {
   );
   // The six-entry legend gets the right of the panel: the time axis runs on past the runs' end.
   const end = Math.max(0, ...gaps.flatMap((g) => g.x).filter(Number.isFinite));
-  return composeFigure([{ ...distancePanel({ xTitle: "time t = nη", yTitle: "‖θₙ − φ(nη)‖", series: gaps, xRange: end > 0 ? [0, 1.75 * end] : undefined }), legend: "bottom right" }], { size: "column", heightIn: 2.6 });
+  return composeFigure([{ ...distancePanel({ xTitle: "time t = nη", yTitle: "‖θₙ − φ(nη)‖", series: gaps, xRange: end > 0 ? [0, 2 * end] : undefined }), legend: "bottom right" }], { size: "column", heightIn: 2.6 });
 }
 
 /** For each start whose flow spends ≥ 3 recorded points in the corridor: a line fit of E against t there. */
