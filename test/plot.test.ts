@@ -8,6 +8,7 @@ import { composeFigure, contourPanel, curvesPanel, gridFromColumns, lossPanel, t
 import { PROCESS_STYLE } from "../src/plot/style";
 import { CVD_MATRICES, PROCESS_COLORS, ROLE, deltaE, simulateCvd, sweepColor } from "../src/plot/palette";
 import { SIZE_PRESETS, sizeWidthPx, PT_PER_PX, MIN_PT } from "../src/plot/sizes";
+import { logRangeWithRoom } from "../src/plot/ranges";
 import { finishSvg, setPngDpi, usesMath } from "../src/plot/export";
 import { fontFaceCss, uncoveredChars } from "../src/plot/fonts";
 import { figureDivHtml, plotlyBundlePath, plotlyLoaderHtml } from "../src/plot/html";
@@ -332,4 +333,14 @@ test("an unplaced legend goes to the corner that hides the least data", async ()
   assert.equal(emptiestCorner([highAtTop, lowAtLeft], ...axes(), legend), "bottom right");
   const decay = { type: "scatter" as const, mode: "lines" as const, x, y: x.map((v) => 10 ** (-8 * v)) };
   assert.equal(emptiestCorner([decay], ...axes(true), legend), "top right", "log axes are read in decades");
+});
+
+test("logRangeWithRoom: the data's log10 range widened below and above by shares of its span", () => {
+  // Non-positive and non-finite values are left out; 1e-3 … 1 spans 3 decades.
+  assert.deepEqual(logRangeWithRoom([1e-3, 1, 0, -2, Number.NaN, Infinity], { below: 1, above: 0 }), [-6, 0]);
+  const [lo, hi] = logRangeWithRoom([10, 100]) ?? [NaN, NaN];
+  assert.ok(Math.abs(lo - (1 - 0.03)) < 1e-12 && Math.abs(hi - (2 + 0.05)) < 1e-12, `${lo}, ${hi}`);
+  // A flat series still gets minSpan decades of room.
+  assert.deepEqual(logRangeWithRoom([1, 1], { below: 1, above: 1, minSpan: 2 }), [-2, 2]);
+  assert.equal(logRangeWithRoom([0, -1, Number.NaN]), undefined);
 });

@@ -15,6 +15,7 @@ import type { ComparisonConfig } from "./compare";
 import { comparisonTask } from "./tasks";
 import { panelFigures, taskText, line, processLabel, rawAndSmoothed } from "./figures";
 import { arrival, firstIndex, window, windowRatio } from "./measures";
+import { logRangeWithRoom } from "../../plot/ranges";
 
 export interface GdMultiConfig extends ComparisonConfig {
   /** An eigenvalue counts as "at the edge" within this distance of 2. */
@@ -51,10 +52,8 @@ function withRank(t: Table, c: GdMultiConfig): Table {
 
 /** Σ's eigenvalues against the oscillation: the log axis reaches below the data for the (k + 2)-entry legend. */
 function sigmaPanel(title: string, series: Series[]): Panel {
-  const logs = series.flatMap((s) => s.y).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
-  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
-  const span = Math.max(hi - lo, 1);
-  return { ...curvesPanel({ title, yTitle: "variance (effective units)", logY: true, series, yRange: logs.length > 0 ? [lo - 1.3 * span, hi + 0.05 * span] : undefined }), legend: "bottom right" };
+  const yRange = logRangeWithRoom(series.flatMap((s) => s.y), { below: 1.3, minSpan: 1 });
+  return { ...curvesPanel({ title, yTitle: "variance (effective units)", logY: true, series, yRange }), legend: "bottom right" };
 }
 
 function allPanels(tables: Tables, c: GdMultiConfig): Panel[] {

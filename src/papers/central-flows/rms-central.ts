@@ -21,6 +21,7 @@ import { arrival, cosine, distance, finiteMax, lastFinite, norm, settledWindow, 
 import { mean } from "../../lab/stats";
 import { makeRule, GAUSSIAN_MLP, type TaskSpec } from "./setup";
 import type { Trace } from "./trace";
+import { logRangeWithRoom } from "../../plot/ranges";
 
 export interface RmsCentralConfig extends ComparisonConfig {
   settle: number;
@@ -102,15 +103,6 @@ function sum(v: ArrayLike<number>): number {
   return s;
 }
 
-/** A log10 axis range over the positive values `ys`, widened by `below` and `above` × their span (room for a legend). */
-function logRange(ys: number[], below: number, above: number): [number, number] | undefined {
-  const logs = ys.filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
-  if (logs.length === 0) return undefined;
-  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
-  const span = Math.max(hi - lo, 0.5);
-  return [lo - below * span, hi + above * span];
-}
-
 function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
   const t = tables.steps;
   const name = (p: "discrete" | "stable" | "central"): string => processLabel(p, "rmsprop");
@@ -126,7 +118,7 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
   const panels: Panel[] = [
     lossPanel({
       title: "(a) train loss",
-      yRange: logRange(["discrete_loss", "stable_loss", "central_loss", "central_loss_pred"].flatMap((col) => t[col] ?? []), 1.1, 0.05),
+      yRange: logRangeWithRoom(["discrete_loss", "stable_loss", "central_loss", "central_loss_pred"].flatMap((col) => t[col] ?? []), { below: 1.1 }),
       legend: "bottom left",
       series: [
         ...rawAndSmoothed(t, "discrete_loss", { name: name("discrete"), process: "discrete", smooth: c.smooth }),
@@ -163,7 +155,7 @@ function allPanels(tables: Tables, c: RmsCentralConfig): Panel[] {
         title: `(f) coordinate ${h.coordinate[0]}: gᵢ² and νᵢ`,
         yTitle: "gᵢ², νᵢ",
         logY: true,
-        yRange: logRange(["g2_optimizer", "nu_optimizer", "nu_central", "g2_flow", "g2_predicted"].flatMap((col) => h[col] ?? []), 0.03, 1.8),
+        yRange: logRangeWithRoom(["g2_optimizer", "nu_optimizer", "nu_central", "g2_flow", "g2_predicted"].flatMap((col) => h[col] ?? []), { above: 1.8 }),
         legend: "top left",
         series: [
           ...line(h, "g2_optimizer", { name: "RMSProp: gᵢ²", process: "discrete", opacity: 0.35 }),

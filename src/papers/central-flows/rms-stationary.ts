@@ -19,6 +19,7 @@ import { arrival, cosine, distance, norm } from "./measures";
 import { frozenNuFlow } from "./nu-flow";
 import { makeRule, GAUSSIAN_MLP } from "./setup";
 import type { Trace } from "./trace";
+import { logRangeWithRoom } from "../../plot/ranges";
 
 export interface RmsStationaryConfig extends ComparisonConfig {
   /** Checkpoints, in steps after the central flow's arrival at the edge. */
@@ -120,7 +121,7 @@ function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
           ...STARTS.map((name, j): Series => ({ name: `from ${name.replace(" (no oscillation)", "")}`, x: [NaN], y: [NaN], color: "#4D4D4D", dash: j === 0 ? "solid" : "dash" })),
         ],
         // The log axis reaches below the data so the five-entry legend sits under every curve.
-        yRange: logRoomBelow(cv.cos_to_nubar.map((x) => Math.max(1 - x, 1e-16)), 1.5),
+        yRange: logRangeWithRoom(cv.cos_to_nubar.map((x) => Math.max(1 - x, 1e-16)), { below: 1.5, minSpan: 1 }),
         }),
         legend: "bottom left",
       },
@@ -141,21 +142,12 @@ function allPanels(tables: Tables, c: RmsStationaryConfig): Panel[] {
           diag,
         ],
         // Room below the lowest gᵢ² for the legend (the points fill the triangle under y = x).
-        yRange: logRoomBelow([...co.nu_central, ...co.g2], 0.5),
+        yRange: logRangeWithRoom([...co.nu_central, ...co.g2], { below: 0.5, minSpan: 1 }),
       });
     // Two decades per tick keep the labels level.
     panels.push({ ...coords, xaxis: { ...coords.xaxis, dtick: 2 }, legend: "bottom right" });
   }
   return panels;
-}
-
-/** A log10 axis range over the positive values `ys`, extended below them by `below` × their span (room for a legend). */
-function logRoomBelow(ys: number[], below: number): [number, number] | undefined {
-  const logs = ys.filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
-  if (logs.length === 0) return undefined;
-  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
-  const span = Math.max(hi - lo, 1);
-  return [lo - below * span, hi + 0.05 * span];
 }
 
 function claims(tables: Tables, c: RmsStationaryConfig): Claim[] {

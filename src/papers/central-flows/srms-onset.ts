@@ -17,6 +17,7 @@ import { panelFigures, taskText, line, processLabel, rawAndSmoothed } from "./fi
 import { arrival, finiteMax, lastFinite, settledWindow, window, windowRatio } from "./measures";
 import { mean } from "../../lab/stats";
 import { GAUSSIAN_MLP } from "./setup";
+import { logRangeWithRoom } from "../../plot/ranges";
 
 export interface SrmsOnsetConfig extends ComparisonConfig {
   settle: number;
@@ -38,15 +39,6 @@ function withStepSize(t: Table): Table {
   }
   out.central_two_over_S = t.central_sharpness.map((S) => 2 / S);
   return out;
-}
-
-/** Log10 y range of the step-size panel: the processes' step sizes, and about a decade of headroom above. */
-function stepRange(t: Table): [number, number] | undefined {
-  const logs = ["discrete", "stable", "central"].flatMap((p) => t[`${p}_step_size`] ?? []).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
-  if (logs.length === 0) return undefined;
-  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
-  const span = Math.max(hi - lo, 0.5);
-  return [lo - 0.03 * span, hi + 0.9 * span];
 }
 
 function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
@@ -83,7 +75,7 @@ function allPanels(tables: Tables, c: SrmsOnsetConfig): Panel[] {
       yTitle: "step size",
       logY: true,
       series: [...three("step_size"), ...line(t, "central_two_over_S", { name: "central flow: 2/S(w)", process: "prediction" })],
-      yRange: stepRange(t),
+      yRange: logRangeWithRoom(["discrete", "stable", "central"].flatMap((p) => t[`${p}_step_size`] ?? []), { above: 0.9 }),
       legend: "top right",
     }),
     distancePanel({

@@ -15,6 +15,7 @@ import { edgeOfChaosTask, isometryDefect } from "./edge-of-chaos-task";
 import { logHistogram } from "./random-products";
 import { concatTables, where } from "../../lab/tables";
 import { mean } from "../../lab/stats";
+import { logRangeWithRoom } from "../../plot/ranges";
 
 export interface EdgeOfChaosConfig {
   n: number;
@@ -81,7 +82,7 @@ function figure(tables: Tables, c: EdgeOfChaosConfig) {
           { name: "σ = 1", x: [Math.min(...median.gains), Math.max(...median.gains)], y: [1, 1], process: "threshold" },
         ],
         // The log axis reaches below the median's fall at large g: the legend sits under every point.
-        yRange: logRoomBelow([...median.values, ...maxes.values], 0.8),
+        yRange: logRangeWithRoom([...median.values, ...maxes.values], { below: 0.8, minSpan: 1 }),
         legend: "bottom right",
       }),
     );
@@ -101,15 +102,6 @@ function figure(tables: Tables, c: EdgeOfChaosConfig) {
     );
   }
   return composeFigure(panels, { size: "text", cols: 2, heightIn: 4.6 });
-}
-
-/** A log10 axis range over the positive values `ys`, extended below them by `below` × their span (room for a legend). */
-function logRoomBelow(ys: number[], below: number): [number, number] | undefined {
-  const logs = ys.filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
-  if (logs.length === 0) return undefined;
-  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
-  const span = Math.max(hi - lo, 1);
-  return [lo - below * span, hi + 0.05 * span];
 }
 
 function claims(tables: Tables, c: EdgeOfChaosConfig) {
