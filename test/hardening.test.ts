@@ -190,7 +190,7 @@ test("6. smaller probes: cross_entropy with one output, lr 1e400, a BOM, --which
 });
 
 function entry(id: string): ManifestEntry {
-  return { id, experiment: id, title: id, paper: "p", paperFigure: "", caption: "", size: "text", mode: "quick", configHash: "h", codeHash: "c", config: {}, version: "0", backend: null, engine: "auto", files: [`${id}.svg`] };
+  return { id, experiment: id, title: id, paper: "p", paperFigure: "", caption: "", size: "text", mode: "quick", configHash: "h", codeHash: "c", config: {}, version: "0", engine: "auto", files: [`${id}.svg`] };
 }
 
 test("6. two processes updating one manifest concurrently lose no entry (lock file)", async () => {
@@ -208,7 +208,7 @@ const wait = () => new Promise((r) => setTimeout(r, 5));
   writeFileSync(go + "-ready-" + who, "");
   while (!existsSync(go)) await wait();
   for (let i = 0; i < 60; i++) {
-    updateManifest(dir, [{ id: who + "-" + i, experiment: who + "-" + i, title: "", paper: "", paperFigure: "", caption: "", size: "text", mode: "quick", configHash: "", codeHash: "", config: {}, version: "", backend: null, engine: null, files: [] }]);
+    updateManifest(dir, [{ id: who + "-" + i, experiment: who + "-" + i, title: "", paper: "", paperFigure: "", caption: "", size: "text", mode: "quick", configHash: "", codeHash: "", config: {}, version: "", engine: null, files: [] }]);
     await wait();
   }
 })();

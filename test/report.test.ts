@@ -218,7 +218,6 @@ test("manifest and report: a subset run replaces its own entries and keeps the o
     codeHash: "c",
     config: {},
     version: "0",
-    backend: null,
     engine: "auto",
     files: [`${id}.svg`],
   });
@@ -246,7 +245,7 @@ test("manifest and report: a subset run replaces its own entries and keeps the o
 test("manifest, report and gallery hold nothing that changes per run; timings go to .last-run.json", async () => {
   const { writeGallery } = await import("../src/lab/gallery");
   const dir = tmp();
-  const entry: ManifestEntry = { id: "a-fig", experiment: "a", title: "A", paper: "P", paperFigure: "P, Fig. 1", caption: "c", size: "text", mode: "full", configHash: "h", codeHash: "c", config: { lr: 0.1 }, version: "0", backend: "wasm", engine: "auto", files: ["a-fig.svg"] };
+  const entry: ManifestEntry = { id: "a-fig", experiment: "a", title: "A", paper: "P", paperFigure: "P, Fig. 1", caption: "c", size: "text", mode: "full", configHash: "h", codeHash: "c", config: { lr: 0.1 }, version: "0", engine: "auto", files: ["a-fig.svg"] };
   const write = (): string[] => {
     const m = updateManifest(dir, [entry]);
     const r = updateReport(dir, [{ experiment: "a", ...claim("x", "s", -1, "<", 0) }]);
@@ -259,7 +258,7 @@ test("manifest, report and gallery hold nothing that changes per run; timings go
   updateLastRun(dir, { a: { runtimeMs: 5, cached: true, finishedAt: new Date(Date.now() + 1000).toISOString(), gitCommit: "def" } });
   assert.deepEqual(second, first, "an unchanged rerun rewrites the tracked files byte for byte");
   for (const text of first) assert.doesNotMatch(text, /generatedAt|runtimeMs|cached|gitCommit|finishedAt|\d{4}-\d\d-\d\dT\d\d:/);
-  assert.deepEqual(Object.keys(JSON.parse(first[0]).figures[0]), ["id", "experiment", "title", "paper", "paperFigure", "caption", "size", "mode", "configHash", "codeHash", "config", "version", "backend", "engine", "files"]);
+  assert.deepEqual(Object.keys(JSON.parse(first[0]).figures[0]), ["id", "experiment", "title", "paper", "paperFigure", "caption", "size", "mode", "configHash", "codeHash", "config", "version", "engine", "files"]);
   // A subset run keeps the other experiments' timings.
   updateLastRun(dir, { b: { runtimeMs: 7, cached: false, finishedAt: "t", gitCommit: null } });
   assert.deepEqual([...lastRuntimes(dir)], [["a", 5], ["b", 7]]);
@@ -273,7 +272,7 @@ test("a manifest written before .last-run.json: its per-run fields move there, t
   ] };
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(legacy));
   assert.deepEqual([...lastRuntimes(dir)], [["old-exp", 246410]], "read from the old manifest before any rewrite");
-  const m = updateManifest(dir, [{ id: "new-fig", experiment: "new", title: "N", paper: "P", paperFigure: "", caption: "", size: "column", mode: "full", configHash: "h", codeHash: "c", config: {}, version: "0", backend: null, engine: "auto", files: [] }]);
+  const m = updateManifest(dir, [{ id: "new-fig", experiment: "new", title: "N", paper: "P", paperFigure: "", caption: "", size: "column", mode: "full", configHash: "h", codeHash: "c", config: {}, version: "0", engine: "auto", files: [] }]);
   assert.deepEqual(m.figures.map((e) => e.id), ["new-fig", "old-exp"]);
   const written = readFileSync(join(dir, "manifest.json"), "utf8");
   assert.doesNotMatch(written, /generatedAt|runtimeMs|cached|gitCommit/);
@@ -295,8 +294,8 @@ test("the gallery lists every figure with its image and claims, flagging failure
   const md = galleryMarkdown(
     {
       figures: [
-        { id: "b-fig", experiment: "b-fig", paperFigure: "P, Fig. 2", caption: "B's caption", size: "text", title: "B", paper: "P", mode: "full", configHash: "h", codeHash: "c", config: {}, version: "0", backend: "wasm", engine: "auto", files: ["b-fig.png", "b-fig.svg"] },
-        { id: "a-fig", experiment: "a-fig", paperFigure: "P, Fig. 1", caption: "", size: "column", title: "A", paper: "P", mode: "quick", configHash: "h", codeHash: "c", config: {}, version: "0", backend: "wasm", engine: null, files: ["a-fig.csv"] },
+        { id: "b-fig", experiment: "b-fig", paperFigure: "P, Fig. 2", caption: "B's caption", size: "text", title: "B", paper: "P", mode: "full", configHash: "h", codeHash: "c", config: {}, version: "0", engine: "auto", files: ["b-fig.png", "b-fig.svg"] },
+        { id: "a-fig", experiment: "a-fig", paperFigure: "P, Fig. 1", caption: "", size: "column", title: "A", paper: "P", mode: "quick", configHash: "h", codeHash: "c", config: {}, version: "0", engine: null, files: ["a-fig.csv"] },
       ],
     },
     {

@@ -197,13 +197,12 @@ export async function main(argv: string[]): Promise<number> {
         codeHash: r.codeHash,
         config: r.config,
         version: VERSION,
-        backend: r.backend,
         engine,
         // The experiment's tables belong to every figure drawn from them.
         files: [...figFiles, ...files],
       });
     }
-    runs[exp.id] = { runtimeMs: r.computeMs, cached: r.cache === "hit", finishedAt: new Date().toISOString(), gitCommit: commit };
+    runs[exp.id] = { runtimeMs: r.computeMs, cached: r.cache === "hit", finishedAt: new Date().toISOString(), gitCommit: commit, backend: r.backend };
     const mine = r.claims.map((c) => ({ experiment: exp.id, ...c }));
     rows.push(...mine);
     if (executor.remote) console.log(formatClaimsTable(mine));

@@ -35,8 +35,6 @@ export interface ManifestEntry {
   codeHash: string;
   config: object;
   version: string;
-  /** The tfjs backend that computed the results (from the cache entry when cached). */
-  backend: string | null;
   /**
    * The derivative engine asked for (FLOWLAB_ENGINE, default auto; part of the code hash). Papers resolve it per
    * objective (autodiff/select), so one experiment may use several; null when not known.
@@ -67,6 +65,12 @@ export interface ExperimentRun {
   finishedAt: string;
   /** HEAD's commit at that time, or null outside a git checkout. */
   gitCommit: string | null;
+  /**
+   * The tfjs backend recorded with the results (from the cache entry when cached). Not in the tracked manifest:
+   * for an experiment assembled from tasks it is the submitting process's runtime, which depends on what that
+   * process ran before (the tasks' own backends are in their cache entries).
+   */
+  backend?: string | null;
 }
 
 /** <dir>/.last-run.json: the last run of each experiment whose figures are in the folder. */
@@ -78,7 +82,7 @@ export interface LastRun {
 export const LAST_RUN_FILE = ".last-run.json";
 
 /** The fields of a manifest entry, in the order they are written (older manifests had more; they are dropped). */
-const ENTRY_KEYS = ["id", "experiment", "title", "paper", "paperFigure", "caption", "size", "mode", "configHash", "codeHash", "config", "version", "backend", "engine", "files", "rebuiltFromFiles"] as const;
+const ENTRY_KEYS = ["id", "experiment", "title", "paper", "paperFigure", "caption", "size", "mode", "configHash", "codeHash", "config", "version", "engine", "files", "rebuiltFromFiles"] as const;
 
 function trackedEntry(e: ManifestEntry): ManifestEntry {
   const out: Record<string, unknown> = {};
@@ -152,7 +156,6 @@ export function entriesFromFiles(dir: string, mode: RunMode): ManifestEntry[] {
       codeHash: "",
       config: {},
       version: "",
-      backend: null,
       engine: null,
       files,
       rebuiltFromFiles: true,
