@@ -21,6 +21,7 @@ import { line, panelFigures, processLabel, rawAndSmoothed, taskText } from "./fi
 import { arrival, firstIndex, settledWindow, windowRatio } from "./measures";
 import { mean } from "../../lab/stats";
 import { GAUSSIAN_MLP, type TaskSpec } from "./setup";
+import { logRangeWithRoom } from "../../plot/ranges";
 
 export interface GdCentralConfig extends ComparisonConfig {
   /** Steps after the flow's arrival at the edge that count as the transient. */
@@ -55,10 +56,6 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
   const inWindow = (col: string, map: (y: number) => number = (y) => y): number[] => (t[col] ?? []).slice(lo, hi).map(map).filter((y) => Number.isFinite(y));
   const eigs = [...inWindow("discrete_eig1"), ...inWindow("central_eig1"), 2];
   const [eMin, eMax] = [Math.min(...eigs), Math.max(...eigs)];
-  const logs = [...inWindow("osc_x1", Math.abs), ...inWindow("central_sigma1", Math.sqrt)].filter((y) => y > 0).map(Math.log10);
-  const [lMin, lMax] = [Math.min(...logs), Math.max(...logs)];
-  const losses = ["discrete_loss", "central_loss", "central_loss_pred"].flatMap((col) => (t[col] ?? []).slice(from)).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
-  const [lossMin, lossMax] = [Math.min(...losses), Math.max(...losses)];
   const headroom = (y0: number, y1: number, top: number): [number, number] | undefined => (Number.isFinite(y0) && y1 > y0 ? [y0 - 0.03 * (y1 - y0), y1 + top * (y1 - y0)] : undefined);
   return [
     // 0–3: the three processes.
@@ -123,7 +120,7 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
         ...line(t, "osc_x1", { name: "GD |x<sub>t</sub>|", process: "discrete", from: lo, to: hi, map: Math.abs }),
         ...line(t, "central_sigma1", { name: "central flow σ", process: "prediction", from: lo, to: hi, map: Math.sqrt }),
       ],
-      yRange: headroom(lMin, lMax, 0.6),
+      yRange: logRangeWithRoom([...inWindow("osc_x1", Math.abs), ...inWindow("central_sigma1", Math.sqrt)], { above: 0.6 }),
       legend: "top left",
     }),
     // 6–8: the predictions at the edge.
@@ -145,7 +142,7 @@ function gdPanels(tables: Tables, c: GdCentralConfig): Panel[] {
         ...line(t, "central_loss_pred", { name: "predicted", process: "prediction", from }),
       ],
       // The curves run diagonally from the top left: the log y range leaves room above them for the legend.
-      yRange: headroom(lossMin, lossMax, 0.7),
+      yRange: logRangeWithRoom(["discrete_loss", "central_loss", "central_loss_pred"].flatMap((col) => (t[col] ?? []).slice(from)), { above: 0.7 }),
       legend: "top right",
     }),
     curvesPanel({

@@ -10,6 +10,7 @@
  */
 import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, type Series } from "../../plot/panels";
+import { logRangeWithRoom } from "../../plot/ranges";
 import { GREY, OKABE_ITO } from "../../plot/palette";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, FigureSpec, RunContext, Tables } from "../../lab/types";
@@ -111,9 +112,7 @@ function figure(tables: Tables) {
     if (init !== INIT_CODE.decoupled) rateSeries.push({ name: INIT_LABEL[init], x: p.layers.map((l) => l - 1), y: p.lr, color: INIT_COLOR[init], mode: "lines+markers", width: 1.25, showlegend: false });
   }
   // (a): the five-entry legend gets the bottom of the panel to itself (log y extended below the data).
-  const logs = timeSeries.flatMap((t) => t.y).filter((y) => Number.isFinite(y) && y > 0).map(Math.log10);
-  const [l0, l1] = [Math.min(...logs), Math.max(...logs)];
-  const timeRange: [number, number] | undefined = l1 > l0 ? [l0 - 1.1 * (l1 - l0), l1 + 0.08 * (l1 - l0)] : undefined;
+  const timeRange = logRangeWithRoom(timeSeries.flatMap((t) => t.y), { below: 1.1, above: 0.08 });
   const rates = curvesPanel({ title: "(b) optimal learning rate", xTitle: "Nₗ − 1 (weight matrices)", yTitle: "optimal λ", logX: true, logY: true, series: rateSeries });
   // Ticks at the depths run (a log axis over about a decade would label only 10).
   const depths = [...new Set(o.layers)].sort((a, b) => a - b).map((l) => l - 1);
