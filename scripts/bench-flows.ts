@@ -71,8 +71,8 @@ export function benchFlowRuns(o: FlowBenchOptions): { runs: FlowRun[]; note: str
     }
   };
   for (const p of PROCESSES) for (const e of engines) run(p, "small", o.steps, e);
-  // The large model: auto picks tfjs there (see autodiff/select.ts), so the rows compare tfjs now with the baseline.
-  if (o.largeSteps > 0) for (const p of PROCESSES) for (const e of ["tfjs", ...(dir ? [BASELINE_LABEL] : [])]) run(p, "mnist", o.largeSteps, e);
+  // The large model: both engines against the baseline (the crossover rows show which one auto picks there).
+  if (o.largeSteps > 0) for (const p of PROCESSES) for (const e of engines) run(p, "mnist", o.largeSteps, e);
   return { runs, note: failures.length ? `${note}\nFAILED runs:\n  ${failures.join("\n  ")}` : note };
 }
 

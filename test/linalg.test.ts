@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { combine, gram, orthonormalize, symEig } from "../src/linalg/dense";
+import { combine, combineMany, gram, gramFlat, orthonormalize, symEig } from "../src/linalg/dense";
+import { dotBlock, F64_KERNEL, product } from "../src/linalg/product";
+import { WasmDot } from "../src/linalg/wasm-dot";
 import { axpy, dot, norm } from "../src/linalg/vec";
 import { Rng } from "../src/random";
 
@@ -81,4 +83,82 @@ test("orthonormalize in a weighted metric gives Vᵀ M V = I", () => {
   G.forEach((row, i) => row.forEach((g, j) => assert.ok(Math.abs(g - (i === j ? 1 : 0)) < 1e-13)));
   const euclid = gram(res.vectors, res.vectors).flatMap((row, i) => row.filter((_, j) => j !== i));
   assert.ok(Math.max(...euclid.map(Math.abs)) > 1e-2, "the metric mattered: not Euclidean-orthogonal");
+});
+
+/** C (+)= X Yᵀ by the definition, operands as stored or transposed. */
+function naiveProduct(P: number, Q: number, len: number, X: Float64Array, xo: number, xT: boolean, Y: Float64Array, yo: number, yT: boolean, C: Float64Array, co: number, acc: boolean): Float64Array {
+  const out = Float64Array.from(C);
+  for (let p = 0; p < P; p++) {
+    for (let q = 0; q < Q; q++) {
+      let s = acc ? C[co + p * Q + q] : 0;
+      for (let t = 0; t < len; t++) s += (xT ? X[xo + t * P + p] : X[xo + p * len + t]) * (yT ? Y[yo + t * Q + q] : Y[yo + q * len + t]);
+      out[co + p * Q + q] = s;
+    }
+  }
+  return out;
+}
+
+// Odd and even sizes hit every remainder path of the 2×2 (and 2×4 for dotT) blocks; len 0 and 1 are the edge cases.
+const SHAPES = [[1, 1, 1], [2, 2, 2], [3, 5, 7], [2, 7, 3], [7, 2, 4], [128, 16, 16], [16, 1, 128], [128, 1, 16], [128, 16, 1], [9, 6, 0], [33, 30, 65]];
+
+test("product: C (+)= X Yᵀ for every shape remainder, operand layout and acc, touching nothing outside C", () => {
+  assert.equal(F64_KERNEL, "wasm-simd", "Node ≥ 20 has WebAssembly SIMD");
+  const rng = new Rng(11);
+  for (const [P, Q, len] of SHAPES) {
+    for (const [xT, yT, acc] of [[false, false, false], [true, true, true], [true, true, false], [false, true, true], [true, false, false]] as const) {
+      const X = rng.normals(P * len + 3);
+      const Y = rng.normals(Q * len + 5);
+      const C = rng.normals(P * Q + 4);
+      const want = naiveProduct(P, Q, len, X, 3, xT, Y, 5, yT, C, 2, acc);
+      product(P, Q, len, X, 3, xT, Y, 5, yT, C, 2, acc);
+      for (let i = 0; i < C.length; i++) {
+        assert.ok(Math.abs(C[i] - want[i]) <= 1e-14 * (1 + len) * (1 + Math.abs(want[i])), `${P}×${Q}×${len} xT=${xT} yT=${yT} acc=${acc}: C[${i}] = ${C[i]}, want ${want[i]}`);
+      }
+    }
+  }
+});
+
+test("product kernels: the wasm dot and dotT and the JavaScript dotBlock agree with the definition", () => {
+  const wasm = WasmDot.create();
+  assert.ok(wasm, "the wasm kernel compiles");
+  const rng = new Rng(12);
+  for (const [P, Q, len] of SHAPES) {
+    const X = rng.normals(P * len);
+    const Y = rng.normals(Q * len);
+    const C0 = rng.normals(P * Q);
+    for (const acc of [false, true]) {
+      const want = naiveProduct(P, Q, len, X, 0, false, Y, 0, false, C0, 0, acc);
+      const wantT = naiveProduct(P, Q, len, X, 0, true, Y, 0, true, C0, 0, acc);
+      const js = Float64Array.from(C0);
+      dotBlock(X, 0, P, Y, 0, Q, len, js, 0, acc);
+      const size = P * len + Q * len + P * Q;
+      for (const [kernel, expect] of [["dot", want], ["dotT", wantT]] as const) {
+        const M = wasm.f64(size);
+        M.set(X, 0);
+        M.set(Y, P * len);
+        M.set(C0, P * len + Q * len);
+        if (kernel === "dot") wasm.dot(0, P, P * len, Q, len, P * len + Q * len, acc);
+        else wasm.dotT(0, P, P * len, Q, len, P * len + Q * len, acc);
+        const got = wasm.f64(size).subarray(P * len + Q * len, size);
+        got.forEach((g, i) => assert.ok(Math.abs(g - expect[i]) <= 1e-14 * (1 + len) * (1 + Math.abs(expect[i])), `wasm ${kernel} ${P}×${Q}×${len} acc=${acc} [${i}]`));
+      }
+      js.forEach((g, i) => assert.ok(Math.abs(g - want[i]) <= 1e-14 * (1 + len) * (1 + Math.abs(want[i])), `dotBlock ${P}×${Q}×${len} acc=${acc} [${i}]`));
+    }
+  }
+});
+
+test("combineMany and gramFlat equal combine and gram; the same inputs give bit-identical outputs", () => {
+  const rng = new Rng(13);
+  const vs = Array.from({ length: 9 }, () => rng.normals(57));
+  const coeffs = Array.from({ length: 4 }, () => rng.normals(11)); // longer than vs: the first 9 are used
+  const many = combineMany(vs, coeffs);
+  coeffs.forEach((c, j) => {
+    const one = combine(vs, c.subarray(0, 9));
+    one.forEach((x, i) => assert.ok(Math.abs(x - many[j][i]) < 1e-13, `combineMany[${j}][${i}]`));
+  });
+  assert.deepEqual(combineMany(vs, coeffs), many);
+  const g = gram(vs, vs.slice(2));
+  const flat = gramFlat(vs, vs.slice(2));
+  g.forEach((row, i) => row.forEach((x, j) => assert.ok(Math.abs(x - flat[i * 7 + j]) < 1e-12, `gramFlat[${i}, ${j}]`)));
+  assert.throws(() => combineMany(vs, [new Float64Array(3)]), /coefficient row 0 has 3 entries for 9 vectors/);
 });

@@ -14,10 +14,12 @@ export const ENGINE_CHOICES = ["auto", "f64", "tfjs"] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 /**
- * Largest forward pass (n · Σ_l in_l·out_l multiply-adds) the f64 engine is chosen for. Measured with
- * `npm run bench` (the engine-crossover rows): see the comment in scripts/bench.ts and the report of issue 14.
+ * Largest forward pass (n · Σ_l in_l·out_l multiply-adds) the f64 engine is chosen for: the largest size the
+ * engine-crossover rows of `npm run bench` measure (196-64-64-10 on 1000 digits, 1.7e7), where f64 with its
+ * WebAssembly SIMD kernel took 128 ms for a gradient and 5 HVPs against tfjs-wasm's 762 ms. Beyond it tfjs, which
+ * on tfjs-node (native, multi-threaded) may win; re-measure before raising this.
  */
-export const F64_MAX_MULTIPLY_ADDS = 4e6;
+export const F64_MAX_MULTIPLY_ADDS = 2e7;
 
 export interface EngineOptions {
   engine?: EngineChoice;

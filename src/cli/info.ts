@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import type { BackendInfo } from "../backend";
 import { initBackend } from "../runtime";
 import { F64_MAX_MULTIPLY_ADDS, requestedEngine } from "../autodiff/select";
+import { F64_KERNEL } from "../linalg/product";
 import { exactGradientKernels } from "../autodiff/gradients";
 import { parseFlags, type FlagSpec, type UsageExtras } from "./args";
 import { columns, TERMINAL_WIDTH, wrap } from "./text";
@@ -59,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
     // Derivative engine: FLOWLAB_ENGINE or auto (autodiff/select.ts).
     engine: requestedEngine(),
     engines: `f64 (float64) for MLP objectives up to ${F64_MAX_MULTIPLY_ADDS.toExponential(0)} multiply-adds per forward pass (auto), else tfjs (float32)`,
+    // The f64 engine's product kernel (linalg/product.ts): WebAssembly SIMD, or JavaScript (FLOWLAB_F64_KERNEL=js).
+    f64Kernel: F64_KERNEL,
   };
   if (flags.json) {
     console.log(JSON.stringify(info));
@@ -72,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     ["skipped", b.skipped.join("; ") || "-"],
     ["exact gradients", info.exactGradients.join(", ") || "-"],
     ["engine", `${info.engine}${process.env.FLOWLAB_ENGINE ? " (FLOWLAB_ENGINE)" : ""}: ${info.engines}`],
+    ["f64 kernel", `${info.f64Kernel}${process.env.FLOWLAB_F64_KERNEL ? " (FLOWLAB_F64_KERNEL)" : ""}`],
   ];
   console.log(columns(rows).join("\n"));
   if (info.nativeAdvice) console.log(`\n${wrap(info.nativeAdvice, TERMINAL_WIDTH).join("\n")}`);

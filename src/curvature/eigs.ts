@@ -15,9 +15,9 @@
  * gap to λ_{m+1} rather than λ_{k+1}, which matters for clusters (eigenvalues locked at the edge of stability).
  * A non-finite operator product raises a DivergenceError (process "eigensolver") instead of reaching symEig.
  */
-import { combine, orthonormalize, symEig } from "../linalg/dense";
+import { combineMany, gramFlat, orthonormalize, symEig } from "../linalg/dense";
 import { DivergenceError } from "../divergence";
-import { dot, firstNonFinite, norm, type Vec } from "../linalg/vec";
+import { firstNonFinite, norm, type Vec } from "../linalg/vec";
 import { Rng } from "../random";
 import type { SymOperator } from "./operator";
 
@@ -71,12 +71,25 @@ interface Ritz {
 
 /** Rayleigh–Ritz on an orthonormal basis S with AS known: top `m` eigenpairs of Sᵀ A S. */
 function rayleighRitz(S: Vec[], AS: Vec[], m: number): Ritz {
-  // Upper triangle only: Sᵀ A S is symmetric up to the operator's float32 round-off.
+  // Upper triangle mirrored: Sᵀ A S is symmetric up to the operator's round-off.
   const n = S.length;
+  const full = gramFlat(S, AS);
   const G = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) G[i][j] = G[j][i] = dot(S[i], AS[j]);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) G[i][j] = G[j][i] = full[i * n + j];
   const { values, vectors } = symEig(G);
   return { values: values.slice(0, m), coeffs: vectors.slice(0, m) };
+}
+
+/** A x − θ x. */
+function residual(ax: Vec, theta: number, x: Vec): Vec {
+  const r = new Float64Array(x.length);
+  for (let j = 0; j < x.length; j++) r[j] = ax[j] - theta * x[j];
+  return r;
+}
+
+function scaleInPlace(v: Vec, s: number): Vec {
+  for (let j = 0; j < v.length; j++) v[j] *= s;
+  return v;
 }
 
 function checkOptions(op: SymOperator, opts: EigOptions): Required<Omit<EigOptions, "init">> {
@@ -125,8 +138,8 @@ export function topEigs(op: SymOperator, opts: EigOptions): EigResult {
   const AS0 = apply(S0);
   let ritz = rayleighRitz(S0, AS0, m);
   let theta = ritz.values; // [m]
-  let X = ritz.coeffs.map((c) => combine(S0, c, dim)); // [m, dim]
-  let AX = ritz.coeffs.map((c) => combine(AS0, c, dim)); // [m, dim]
+  let X = combineMany(S0, ritz.coeffs, dim); // [m, dim]
+  let AX = combineMany(AS0, ritz.coeffs, dim); // [m, dim]
   let P: Vec[] = []; // [m, dim] search directions per Ritz index (empty before the first step)
   let AP: Vec[] = [];
 
@@ -135,13 +148,14 @@ export function topEigs(op: SymOperator, opts: EigOptions): EigResult {
   let best = Infinity; // smallest worst-relative-residual so far, and when it was reached
   let bestAt = 0;
   for (;;) {
-    const R = X.map((x, i) => AX[i].map((ax, j) => ax - theta[i] * x[j])); // [m, dim]
+    const R = X.map((x, i) => residual(AX[i], theta[i], x)); // [m, dim]
     residuals = Float64Array.from(R, (r) => norm(r));
-    const done = residuals.map((rn, i) => (rn <= tol * (Math.abs(theta[i]) + norm(AX[i])) ? 1 : 0));
+    const scale = Float64Array.from(AX, (ax, i) => Math.abs(theta[i]) + norm(ax)); // [m]
+    const done = residuals.map((rn, i) => (rn <= tol * scale[i] ? 1 : 0));
     converged = done.subarray(0, k).every((d) => d === 1);
     if (converged || iterations >= maxIters) break;
     let worst = 0;
-    for (let i = 0; i < k; i++) worst = Math.max(worst, residuals[i] / (Math.abs(theta[i]) + norm(AX[i])));
+    for (let i = 0; i < k; i++) worst = Math.max(worst, residuals[i] / scale[i]);
     if (worst < 0.5 * best) [best, bestAt] = [worst, iterations];
     else if (iterations - bestAt >= STALL_ITERS) break;
     const active = [...done.keys()].filter((i) => done[i] === 0);
@@ -158,7 +172,7 @@ export function topEigs(op: SymOperator, opts: EigOptions): EigResult {
     const APb = pOrtho.companions;
     // W: fresh directions from the residuals (normalized first: converging residuals are tiny).
     const W = orthonormalize(
-      active.map((i) => R[i].map((x) => x / Math.max(residuals[i], Number.MIN_VALUE))),
+      active.map((i) => scaleInPlace(R[i], 1 / Math.max(residuals[i], Number.MIN_VALUE))),
       { against: [...X, ...Pb], dropTol: W_DROP_TOL },
     ).vectors;
     if (W.length === 0 && Pb.length === 0) break; // span(X) is invariant to working precision
@@ -171,10 +185,11 @@ export function topEigs(op: SymOperator, opts: EigOptions): EigResult {
     theta = ritz.values;
     const rest = S.slice(m); // [P, W]
     const Arest = AS.slice(m);
-    X = ritz.coeffs.map((c) => combine(S, c, dim));
-    AX = ritz.coeffs.map((c) => combine(AS, c, dim));
-    P = ritz.coeffs.map((c) => combine(rest, c.subarray(m), dim));
-    AP = ritz.coeffs.map((c) => combine(Arest, c.subarray(m), dim));
+    X = combineMany(S, ritz.coeffs, dim);
+    AX = combineMany(AS, ritz.coeffs, dim);
+    const restCoeffs = ritz.coeffs.map((c) => c.subarray(m));
+    P = combineMany(rest, restCoeffs, dim);
+    AP = combineMany(Arest, restCoeffs, dim);
   }
 
   return {
