@@ -1,7 +1,8 @@
 /**
  * The papers' sweeps as tasks: a changed value of a sweep recomputes exactly the tasks it names (one depth of
- * saxe-depth, one learning rate of corridors-clr-mnist, one more seed of saxe-learning-delays), and a task
- * module's code is the computation alone, so editing a figure leaves the cached results valid.
+ * saxe-depth, one learning rate of corridors-clr-mnist, one more seed of saxe-learning-delays, the gradient flow
+ * of eos-flow-vs-gd, the flows of central-flows-rmsprop, one checkpoint of central-flows-rmsprop-stationary), and
+ * a task module's code is the computation alone, so editing a figure leaves the cached results valid.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -19,6 +20,9 @@ import { saxeRandomProducts } from "../src/papers/saxe/random-products";
 import { saxeEdgeOfChaos } from "../src/papers/saxe/edge-of-chaos";
 import { corridorsAlongGd } from "../src/papers/corridors/along-gd";
 import { cfGdCentral, type GdCentralConfig } from "../src/papers/central-flows/gd-central";
+import { cfRmsCentral, type RmsCentralConfig } from "../src/papers/central-flows/rms-central";
+import { cfRmsStationary, type RmsStationaryConfig } from "../src/papers/central-flows/rms-stationary";
+import { eosFlowVsGd, type FlowVsGdConfig } from "../src/papers/eos/flow-vs-gd";
 
 const SRC = resolve(__dirname, "..", "src");
 const tmp = (): string => mkdtempSync(join(tmpdir(), "flowlab-paper-tasks-"));
@@ -92,6 +96,51 @@ test("central-flows-gd: a field that only shapes the claims (settle) recomputes 
   assert.equal(JSON.stringify(resettled.tables.steps), JSON.stringify(first.tables.steps));
 });
 
+/** The task kinds of a list of labels ("kind key=value …"), sorted. */
+const kinds = (labels: string[]): string[] => labels.map((l) => l.split(" ")[0]).sort();
+
+test("eos-flow-vs-gd: GD and the gradient flow are two tasks; the flow's RK4 step recomputes the flow only", async () => {
+  const cacheDir = tmp();
+  const tiny: Partial<FlowVsGdConfig> = { data: { source: "mnist", n: 50, pool: 4, seed: 0 }, net: { hidden: [8], activation: "tanh", initSeed: 0 }, steps: 20, tick: 5 };
+  const first = await tasksOf(eosFlowVsGd, tiny, cacheDir);
+  assert.deepEqual(kinds(first.computed), ["eos.flow-vs-gd.flow", "eos.flow-vs-gd.gd"]);
+  assert.equal(first.tables.ticks.step.length, 5);
+  const finer = await tasksOf(eosFlowVsGd, { ...tiny, alpha: 0.5 }, cacheDir);
+  assert.deepEqual(kinds(finer.computed), ["eos.flow-vs-gd.flow"]);
+  assert.deepEqual(kinds(finer.cached), ["eos.flow-vs-gd.gd"]);
+  assert.equal(JSON.stringify(finer.tables.gdLoss), JSON.stringify(first.tables.gdLoss));
+  assert.equal(JSON.stringify(finer.tables.ticks.sharpness_gd), JSON.stringify(first.tables.ticks.sharpness_gd));
+});
+
+test("central-flows-rmsprop: one task per process; settle recomputes none, the branch point only the two flows", async () => {
+  const cacheDir = tmp();
+  const tiny: Partial<RmsCentralConfig> = { steps: 24, k: 2, chunk: 8, branchAt: 4 };
+  const first = await tasksOf(cfRmsCentral, tiny, cacheDir);
+  assert.deepEqual(first.computed.map((l) => l.split(" ").slice(0, 2).join(" ")), ["central-flows.process-trace process=discrete", "central-flows.process-trace process=stable", "central-flows.process-trace process=central"]);
+  const resettled = await tasksOf(cfRmsCentral, { ...tiny, settle: 7 }, cacheDir);
+  assert.deepEqual(resettled.computed, []);
+  assert.equal(JSON.stringify(resettled.tables), JSON.stringify(first.tables));
+  const branched = await tasksOf(cfRmsCentral, { ...tiny, branchAt: 6 }, cacheDir);
+  assert.deepEqual(branched.computed.map((l) => l.split(" ")[1]), ["process=stable", "process=central"]);
+  assert.deepEqual(branched.cached.map((l) => l.split(" ")[1]), ["process=discrete"]);
+  // The flows' first rows are the optimizer's, whichever task ran them.
+  const steps = branched.tables.steps;
+  assert.deepEqual(steps.central_loss.slice(0, 6), steps.discrete_loss.slice(0, 6));
+});
+
+test("central-flows-rmsprop-stationary: two process tasks, then one task per checkpoint; a moved checkpoint recomputes its task only", async () => {
+  const cacheDir = tmp();
+  const tiny: Partial<RmsStationaryConfig> = { optimizer: { name: "rmsprop", lr: 1e-2, beta2: 0.99, eps: 1e-8, biasCorrection: true }, steps: 16, k: 2, chunk: 8, checkpoints: [2, 6], iterations: 4 };
+  const first = await tasksOf(cfRmsStationary, tiny, cacheDir);
+  assert.deepEqual(kinds(first.computed), ["central-flows.frozen-nu", "central-flows.frozen-nu", "central-flows.process-trace", "central-flows.process-trace"]);
+  const moved = await tasksOf(cfRmsStationary, { ...tiny, checkpoints: [2, 5] }, cacheDir);
+  assert.deepEqual(kinds(moved.computed), ["central-flows.frozen-nu"]);
+  assert.equal(moved.cached.length, 3);
+  assert.equal(moved.tables.checkpoints.step[0], first.tables.checkpoints.step[0]);
+  assert.equal(moved.tables.checkpoints.step[1], first.tables.checkpoints.step[1] - 1);
+  assert.equal(moved.tables.checkpoints.cos_central[0], first.tables.checkpoints.cos_central[0]);
+});
+
 test("the sweeps' task modules import no figure code: their code hash leaves out src/plot and the experiment modules", () => {
   const labGraph = new Set(moduleGraphHash(join(SRC, "lab", "task.ts")).files.map((f) => resolve(SRC, "lab", f)));
   for (const [exp, taskModule, experimentFile] of [
@@ -102,6 +151,9 @@ test("the sweeps' task modules import no figure code: their code hash leaves out
     [corridorsAlongGd, "papers/corridors/along-gd-task.ts", "along-gd.ts"],
     [corridorsClrMnist, "papers/corridors/clr-nets-task.ts", "clr-nets.ts"],
     [cfGdCentral, "papers/central-flows/tasks.ts", "gd-central.ts"],
+    [cfRmsCentral, "papers/central-flows/rms-tasks.ts", "rms-central.ts"],
+    [cfRmsStationary, "papers/central-flows/rms-tasks.ts", "rms-stationary.ts"],
+    [eosFlowVsGd, "papers/eos/flow-vs-gd-task.ts", "flow-vs-gd.ts"],
   ] as const) {
     assert.equal(exp.runsTasks, true, `${exp.id} declares runsTasks`);
     const files = moduleGraphHash(join(SRC, taskModule)).files;

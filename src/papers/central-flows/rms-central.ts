@@ -15,10 +15,11 @@ import { sequentialColor } from "../../plot/style";
 import { emptyTable, pushRow } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Table, Tables } from "../../lab/types";
-import { runComparison, type Comparison, type ComparisonConfig } from "./compare";
+import type { ComparisonConfig } from "./compare";
 import { panelFigures, taskText, line, processLabel, rawAndSmoothed } from "./figures";
 import { arrival, cosine, distance, finiteMax, lastFinite, norm, settledWindow, windowRatio } from "./measures";
 import { mean } from "../../lab/stats";
+import { comparisonFromTraces, processConfigs, processTraceTask, type TracedComparison } from "./rms-tasks";
 import { makeRule, GAUSSIAN_MLP, type TaskSpec } from "./setup";
 import type { Trace } from "./trace";
 import { logRangeWithRoom } from "../../plot/ranges";
@@ -31,19 +32,13 @@ export interface RmsCentralConfig extends ComparisonConfig {
 }
 
 async function run(c: RmsCentralConfig, ctx: RunContext): Promise<Tables> {
-  const cmp = await runComparison(c, ctx, "RMSProp", (steps) => ctx.live({ steps }));
+  // One task per process (rms-tasks.ts): the optimizer, the stable and the central flow; the flows run the
+  // optimizer's first steps themselves up to the branch point. The table and the per-coordinate measurements
+  // are assembled here from their paths and g⊙².
+  const parts = await ctx.map(processConfigs(c), processTraceTask);
+  const cmp = comparisonFromTraces(c, parts);
   const extra = coordinates(cmp, c);
-  cmp.task.dispose();
   return { steps: { ...cmp.table, ...extra.perStep }, coords: extra.coords, hidden: extra.hidden };
-}
-
-/** ‖∇L‖² per coordinate at each row of a trace, in batches. */
-function squaredGradients(cmp: Comparison, tr: Trace): Float64Array[] {
-  const D = cmp.task.derivatives();
-  const out: Float64Array[] = [];
-  const n = tr.rows.length;
-  for (let i = 0; i < n; i += 100) for (const g of D.gradMany(tr.ws.slice(i, Math.min(n, i + 100))).grads) out.push(g.map((x) => x * x));
-  return out;
 }
 
 /**
@@ -51,14 +46,14 @@ function squaredGradients(cmp: Comparison, tr: Trace): Float64Array[] {
  * flow's gᵢ(w)² and its prediction E[gᵢ²] = gᵢ(w)² + Σ_ab X_ab (Hu_a)ᵢ(Hu_b)ᵢ, and of ν of both; and one
  * coordinate's time series (the one with the largest predicted oscillation share).
  */
-function coordinates(cmp: Comparison, c: RmsCentralConfig): { coords: Table; hidden: Table; perStep: Table } {
+function coordinates(cmp: TracedComparison, c: RmsCentralConfig): { coords: Table; hidden: Table; perStep: Table } {
   const dis = cmp.traces.discrete as Trace;
   const cen = cmp.traces.central as Trace;
   const rule = makeRule(c.optimizer);
-  const dim = cmp.task.w0.length;
+  const dim = dis.ws[0].length;
   const T = Math.min(dis.rows.length, cen.rows.length);
-  const gDis = squaredGradients(cmp, dis);
-  const gCen = squaredGradients(cmp, cen);
+  const gDis = cmp.g2.discrete as Float64Array[];
+  const gCen = cmp.g2.central as Float64Array[];
   const predicted: Vec[] = [];
   for (let s = 0; s < T; s++) {
     const e = gCen[s].slice();
@@ -241,6 +236,7 @@ export const cfRmsCentral: Experiment<RmsCentralConfig> = registerExperiment<Rms
     full: { ...BASE, optimizer: RMSPROP, steps: 800, settle: 100 },
   },
   run,
+  runsTasks: true,
   figures: panelFigures(allPanels, [
     { id: "central-flows-rmsprop-tracking", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: top-4 effective eigenvalues; stable vs central distance", title: "RMSProp at the edge: the central flow tracks the optimizer, the stable flow does not", size: "text", pick: [0, 1, 2, 3],
       caption: (c) => `RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}; ${c.steps} steps) on ${taskText(c.task)}. (a) loss; (b) RMSProp's top effective eigenvalues of P⁻¹H rise to 2; (c) the central flow's are held at 2; (d) distance of each flow to the optimizer.` },

@@ -6,7 +6,6 @@
  * memory of the early, larger gradients has faded, RMSProp's preconditioner is a function of the current
  * weights alone — the one that keeps the effective eigenvalues at 2 where the gradient alone would not.
  */
-import type { Vec } from "../../autodiff/derivatives";
 import { claim } from "../../lab/claims";
 import { curvesPanel, type Panel, type Series } from "../../plot/panels";
 import { sequentialColor } from "../../plot/style";
@@ -14,10 +13,10 @@ import { emptyTable, pushRow, where } from "../../lab/tables";
 import { panelFigures, taskText } from "./figures";
 import { registerExperiment } from "../../lab/registry";
 import type { Claim, Experiment, RunContext, Tables } from "../../lab/types";
-import { runComparison, type ComparisonConfig } from "./compare";
+import type { ComparisonConfig } from "./compare";
 import { arrival, cosine, distance, norm } from "./measures";
-import { frozenNuFlow } from "./nu-flow";
-import { makeRule, GAUSSIAN_MLP } from "./setup";
+import { comparisonFromTraces, frozenNuTask, processConfigs, processTraceTask, type FrozenNuConfig } from "./rms-tasks";
+import { GAUSSIAN_MLP } from "./setup";
 import type { Trace } from "./trace";
 import { logRangeWithRoom } from "../../plot/ranges";
 
@@ -32,32 +31,28 @@ export interface RmsStationaryConfig extends ComparisonConfig {
 const STARTS = ["central flow's ν(t)", "g⊙² (no oscillation)"] as const;
 
 async function run(c: RmsStationaryConfig, ctx: RunContext): Promise<Tables> {
-  const cmp = await runComparison(c, ctx, "RMSProp", (steps) => ctx.live({ steps }));
+  // Tasks (rms-tasks.ts): the optimizer and the central flow, one each; then one frozen-w ν-flow per
+  // checkpoint, started from the central flow's w and state there.
+  const parts = await ctx.map(processConfigs(c), processTraceTask);
+  const cmp = comparisonFromTraces(c, parts);
   const dis = cmp.traces.discrete as Trace;
   const cen = cmp.traces.central as Trace;
-  const rule = makeRule(c.optimizer);
   const a = arrival(cmp.table);
   const at = c.checkpoints.map((d) => a + d).filter((s) => a >= 0 && s < cen.rows.length);
+  const frozenAt = (s: number): FrozenNuConfig => {
+    const { step, nu, buf } = cen.states[s];
+    return { step: s, task: c.task, optimizer: c.optimizer, k: c.k, iterations: c.iterations, dt: c.dt, w: Array.from(cen.ws[s]), state: { step, nu: Array.from(nu), buf: Array.from(buf) } };
+  };
+  const frozen = await ctx.map(at.map(frozenAt), frozenNuTask);
   const checkpoints = emptyTable(["step", "cos_central", "rel_central", "cos_optimizer", "rel_optimizer", "cos_g2", "starts_gap", "top_eig", "hvps"]);
   const convergence = emptyTable(["step", "start", "iteration", "cos_to_nubar"]);
   const coords = emptyTable(["coordinate", "nu_bar", "nu_central", "nu_optimizer", "g2"]);
-  const bar = ctx.progress("frozen-w ν-flows", at.length * STARTS.length);
   for (const [i, s] of at.entries()) {
-    const D = cmp.task.derivatives();
-    const w = cen.ws[s];
-    const g2 = D.lossAndGrad(w).grad.map((x) => x * x);
+    const { g2, nuBar, runs } = frozen[i];
     const state = cen.states[s];
-    // ν̄ from below (g⊙²: the edge coordinates rise to it in a few steps), then from the flow's ν(t), whose
-    // coordinates above ν̄ can only decay at the EMA's rate.
-    const opts = { iterations: c.iterations, dt: c.dt, k: c.k };
-    const fromGradient = frozenNuFlow(D, w, rule, { ...state, nu: g2 }, opts);
-    bar.update(i * STARTS.length + 1, `step ${s}: from ${STARTS[1]}`);
-    const nuBar = fromGradient.nu;
-    const fromFlow = frozenNuFlow(D, w, rule, state, { ...opts, reference: nuBar });
-    bar.update(i * STARTS.length + 2, `step ${s}: from ${STARTS[0]}`);
-    const runs = [fromFlow, fromGradient];
+    const [fromFlow, fromGradient] = runs;
     runs.forEach((r, j) => r.history.forEach((h) => pushRow(convergence, { step: s, start: j, iteration: h.iteration, cos_to_nubar: h.cosToFinal })));
-    const rel = (v: Vec): number => distance(v, nuBar) / norm(nuBar);
+    const rel = (v: ArrayLike<number>): number => distance(v, nuBar) / norm(nuBar);
     pushRow(checkpoints, {
       step: s,
       cos_central: cosine(state.nu, nuBar),
@@ -69,11 +64,8 @@ async function run(c: RmsStationaryConfig, ctx: RunContext): Promise<Tables> {
       top_eig: fromGradient.history[fromGradient.history.length - 1].top,
       hvps: runs[0].hvps + runs[1].hvps,
     });
-    if (i === at.length - 1) nuBar.forEach((v, p) => pushRow(coords, { coordinate: p, nu_bar: v, nu_central: state.nu[p], nu_optimizer: dis.states[s].nu[p], g2: g2[p] }));
-    await ctx.live({ steps: cmp.table, checkpoints, convergence, coords });
+    if (i === at.length - 1) Array.from(nuBar).forEach((v, p) => pushRow(coords, { coordinate: p, nu_bar: v, nu_central: state.nu[p], nu_optimizer: dis.states[s].nu[p], g2: g2[p] }));
   }
-  bar.finish();
-  cmp.task.dispose();
   return { steps: cmp.table, checkpoints, convergence, coords };
 }
 
@@ -177,6 +169,7 @@ export const cfRmsStationary: Experiment<RmsStationaryConfig> = registerExperime
     full: { ...BASE, optimizer: RMSPROP, steps: 600, checkpoints: [50, 150, 250], iterations: 100, dt: 10 },
   },
   run,
+  runsTasks: true,
   figures: panelFigures(allPanels, [
     { id: "central-flows-rmsprop-stationary", paperFigure: "Cohen, Damian et al. 2024 (central flows), Part III: convergence of ν to the stationary ν̄", title: "RMSProp's ν approaches the stationary ν̄(w)", size: "text", pick: [0, 1, 2],
       caption: (c) => `RMSProp (${JSON.stringify(c.optimizer).replace(/[{}"]/g, "").replace(/,/g, ", ")}) on ${taskText(c.task)}; ν̄(w) is the fixed point of the ν-flow at frozen w, computed at steps ${c.checkpoints.join(", ")} (${c.iterations} iterations of dt = ${c.dt}). (a) cosine between ν and ν̄(w); (b) 1 − cos∠ between the frozen-w ν-flow and its end point ν̄(w), from the central flow's ν (solid) and from g⊙² (dashed): both starts reach the same ν̄ (the fall to round-off at the last iteration is by construction); (c) coordinates of ν against ν̄ at the last checkpoint. Only three checkpoints: each needs its own frozen-w flow.` },

@@ -10,12 +10,10 @@ import { claim } from "../../lab/claims";
 import { composeFigure, curvesPanel, distancePanel, lossPanel, verticalLine } from "../../plot/panels";
 import { registerExperiment } from "../../lab/registry";
 import type { Experiment, RunContext, Table, Tables } from "../../lab/types";
-import { GradientFlow } from "./flow";
+import { checkTick, gdRunTask, gradientFlowRunTask } from "./flow-vs-gd-task";
 import { firstAtLeast } from "./metrics";
 import { GREY } from "../../plot/palette";
-import { buildProblem, netLabel, type DataConfig, type NetConfig } from "./problem";
-import { SharpnessTracker } from "./sharpness";
-import { DivergenceError, measureOrDiverge } from "./train";
+import { netLabel, type DataConfig, type NetConfig } from "./problem";
 
 export interface FlowVsGdConfig {
   data: DataConfig;
@@ -50,51 +48,29 @@ const FULL: FlowVsGdConfig = {
   eigTol: 1e-2,
 };
 
-function distance(a: Float64Array, b: Float64Array): number {
+function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return Math.sqrt(s);
 }
 
 async function run(c: FlowVsGdConfig, ctx: RunContext): Promise<Tables> {
-  if (!Number.isInteger(c.tick) || c.tick < 1 || c.steps % c.tick !== 0) throw new Error(`tick must be a positive integer dividing steps (${c.steps}), got ${c.tick}`);
-  const problem = buildProblem({ data: c.data, net: c.net, loss: "half_sse" });
-  const { D } = problem;
-  const ticks: Table = { step: [], time: [], sharpness_gd: [], sharpness_flow: [], loss_gd: [], loss_flow: [], distance: [], rk_steps: [] };
-  const gdLoss: Table = { step: [], time: [], loss: [] };
-  const gdTracker = new SharpnessTracker(D, { tol: c.eigTol, seed: 0 });
-  const flowTracker = new SharpnessTracker(D, { tol: c.eigTol, seed: 1 });
-  const flow = new GradientFlow(D, problem.w0, { alpha: c.alpha });
-  let w = Float64Array.from(problem.w0);
-  const bar = ctx.progress("GD and gradient flow", c.steps);
-  try {
-    for (let t = 0; t <= c.steps; t++) {
-      const { loss, grad } = D.lossAndGrad(w);
-      if (!Number.isFinite(loss)) throw new DivergenceError(`GD (η = ${c.eta})`, t, "loss", loss);
-      gdLoss.step.push(t);
-      gdLoss.time.push(c.eta * t);
-      gdLoss.loss.push(loss);
-      if (t % c.tick === 0) {
-        const sFlow = measureOrDiverge(flowTracker, flow.w, "gradient flow", t);
-        ticks.step.push(t);
-        ticks.time.push(flow.time);
-        ticks.sharpness_gd.push(measureOrDiverge(gdTracker, w, `GD (η = ${c.eta})`, t));
-        ticks.sharpness_flow.push(sFlow);
-        ticks.loss_gd.push(loss);
-        ticks.loss_flow.push(D.loss(flow.w));
-        ticks.distance.push(distance(w, flow.w));
-        ticks.rk_steps.push(flow.rkSteps);
-        if (t < c.steps) flow.advance(c.eta * c.tick, sFlow);
-        bar.update(t, `S_GD ${ticks.sharpness_gd[ticks.step.length - 1].toFixed(2)}, S_flow ${sFlow.toFixed(2)}, RK4 steps ${flow.rkSteps}`);
-        await ctx.live({ ticks, gdLoss });
-      }
-      if (t < c.steps) w = w.map((wi, i) => wi - c.eta * grad[i]);
-    }
-  } finally {
-    problem.dispose();
-  }
-  bar.finish();
-  return { ticks, gdLoss };
+  // GD and the gradient flow are independent runs, one task each (flow-vs-gd-task.ts); the distance between
+  // them at each tick is measured here from the weights both record.
+  checkTick(c);
+  const { alpha, ...shared } = c;
+  const [gd, flow] = await Promise.all([ctx.run(gdRunTask, shared), ctx.run(gradientFlowRunTask, { ...shared, alpha })]);
+  const ticks: Table = {
+    step: flow.time.map((_, i) => i * c.tick),
+    time: flow.time,
+    sharpness_gd: gd.ticks.sharpness,
+    sharpness_flow: flow.sharpness,
+    loss_gd: gd.ticks.loss,
+    loss_flow: flow.loss,
+    distance: flow.ws.map((w, i) => distance(gd.ticks.ws[i], w)),
+    rk_steps: flow.rkSteps,
+  };
+  return { ticks, gdLoss: { step: gd.step, time: gd.time, loss: gd.loss } };
 }
 
 /** Index (into `ticks`) of GD's first sharpness measurement at or above 2/η, or −1. */
@@ -182,6 +158,7 @@ export const eosFlowVsGd: Experiment<FlowVsGdConfig> = registerExperiment<FlowVs
   paper: "Cohen et al. 2021, Sec. 3 (GD departs from gradient flow at the edge)",
   configs: { quick: QUICK, full: FULL },
   run,
+  runsTasks: true,
   figures: [
     {
       id: "eos-flow-vs-gd-sec3",
