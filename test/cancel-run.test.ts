@@ -1,6 +1,6 @@
 /** Cancellation of runs: in-process loops, worker processes, and the CLI's Ctrl-C. */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -91,6 +91,36 @@ test("interrupting a run whose tasks run in worker processes kills them; the poo
     assert.equal(existsSync(join(cacheDir, "test-lab-sweep")), false);
     const next = await runExperiment(sweepExperiment, { mode: "quick", config: { xs: [62], ms: 10 }, cacheDir, executor: pool });
     assert.equal(next.tables.sweep.x[0], 62);
+  } finally {
+    await pool.close();
+    delete process.env.FLOWLAB_TASK_MODULES;
+  }
+});
+
+test("a worker process that reports an error (a failed spawn or IPC send) fails its task with the reason; the submitter survives and the pool serves the next run", async () => {
+  process.env.FLOWLAB_TASK_MODULES = join(ROOT, "test", "fixtures", "lab-tasks.ts");
+  const pool = new ProcessPool(1);
+  const cacheDir = tmp();
+  try {
+    let failedOnce = false;
+    const run = runExperiment(sweepExperiment, {
+      mode: "quick",
+      config: { xs: [63], ms: 60_000 },
+      cacheDir,
+      executor: pool,
+      onTask: (e) => {
+        if (e.type === "progress" && !failedOnce) {
+          failedOnce = true;
+          // What Node does when a send to the worker fails: an 'error' event on its ChildProcess.
+          const slots = (pool as unknown as { slotsList: ({ child: ChildProcess } | null)[] }).slotsList;
+          slots[0]?.child.emit("error", new Error("channel closed (simulated)"));
+        }
+      },
+    });
+    await assert.rejects(run, /worker process \d+ failed while running test\.work: channel closed \(simulated\)/);
+    assert.equal(existsSync(join(cacheDir, "tasks")), false, "nothing cached");
+    const next = await runExperiment(sweepExperiment, { mode: "quick", config: { xs: [64], ms: 10 }, cacheDir, executor: pool });
+    assert.equal(next.tables.sweep.x[0], 64);
   } finally {
     await pool.close();
     delete process.env.FLOWLAB_TASK_MODULES;

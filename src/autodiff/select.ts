@@ -16,8 +16,9 @@ export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 /**
  * Largest forward pass (n · Σ_l in_l·out_l multiply-adds) the f64 engine is chosen for: the largest size the
  * engine-crossover rows of `npm run bench` measure (196-64-64-10 on 1000 digits, 1.7e7), where f64 with its
- * WebAssembly SIMD kernel took 128 ms for a gradient and 5 HVPs against tfjs-wasm's 762 ms. Beyond it tfjs, which
- * on tfjs-node (native, multi-threaded) may win; re-measure before raising this.
+ * WebAssembly SIMD kernel took 139 ms for a gradient and 5 HVPs against tfjs-wasm's 738 ms (quiet 2-core machine;
+ * f64 was 4.4–14× faster at every size there). Beyond it tfjs, which on tfjs-node (native, multi-threaded) may
+ * win; re-measure before raising this.
  */
 export const F64_MAX_MULTIPLY_ADDS = 2e7;
 

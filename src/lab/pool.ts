@@ -100,6 +100,21 @@ export class ProcessPool implements TaskExecutor {
       else job.reject(m.cancelled ? new CancelledError(job.request.kind, m.step) : new Error(m.message));
       this.dispatch();
     });
+    // A failed spawn or IPC send: fail the task with the reason and drop the worker (the next task gets a new
+    // one). Without a listener Node throws the 'error' event, which would take down the submitting process, a
+    // notebook's kernel included.
+    let failed = false;
+    child.on("error", (e) => {
+      if (failed) return; // a second error (say, from the kill below) has nothing left to fail
+      failed = true;
+      if (this.slotsList[index] === slot) this.slotsList[index] = null;
+      const job = slot.job;
+      slot.job = null;
+      ready();
+      job?.reject(new Error(`worker process ${child.pid ?? "(not started)"} failed while running ${job.request.kind}: ${e.message}`));
+      child.kill("SIGKILL");
+      this.dispatch();
+    });
     child.on("exit", (code, sig) => {
       if (this.slotsList[index] === slot) this.slotsList[index] = null;
       const job = slot.job;
@@ -131,7 +146,10 @@ export class ProcessPool implements TaskExecutor {
       void s.ready.then(() => {
         if (s.job !== job || !s.child.connected) return;
         const { kind, config, key } = job.request;
-        s.child.send({ type: "run", id: job.id, kind, config, code: key.code, version: key.version } satisfies ParentMessage);
+        // With a callback a failed send is reported here, not as an 'error' event.
+        s.child.send({ type: "run", id: job.id, kind, config, code: key.code, version: key.version } satisfies ParentMessage, (e) => {
+          if (e) s.child.emit("error", e);
+        });
       });
     }
   }
