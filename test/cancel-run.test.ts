@@ -66,11 +66,20 @@ test("interrupting a run stops its loop at the next step, caches nothing, frees 
   assert.equal(readdirSync(join(cacheDir, "test-cancel-loop")).length, 2);
 });
 
-test("interrupting a run whose tasks run in worker processes kills them; the pool serves the next run", async () => {
+/** A one-worker pool that loads the lab-tasks fixtures, and a fresh cache folder; the pool is closed afterwards. */
+async function withPool(body: (pool: ProcessPool, cacheDir: string) => Promise<void>): Promise<void> {
   process.env.FLOWLAB_TASK_MODULES = join(ROOT, "test", "fixtures", "lab-tasks.ts");
   const pool = new ProcessPool(1);
-  const cacheDir = tmp();
   try {
+    await body(pool, tmp());
+  } finally {
+    await pool.close();
+    delete process.env.FLOWLAB_TASK_MODULES;
+  }
+}
+
+test("interrupting a run whose tasks run in worker processes kills them; the pool serves the next run", () =>
+  withPool(async (pool, cacheDir) => {
     const started = Date.now();
     let running = false;
     const run = runExperiment(sweepExperiment, {
@@ -91,17 +100,10 @@ test("interrupting a run whose tasks run in worker processes kills them; the poo
     assert.equal(existsSync(join(cacheDir, "test-lab-sweep")), false);
     const next = await runExperiment(sweepExperiment, { mode: "quick", config: { xs: [62], ms: 10 }, cacheDir, executor: pool });
     assert.equal(next.tables.sweep.x[0], 62);
-  } finally {
-    await pool.close();
-    delete process.env.FLOWLAB_TASK_MODULES;
-  }
-});
+  }));
 
-test("a worker process that reports an error (a failed spawn or IPC send) fails its task with the reason; the submitter survives and the pool serves the next run", async () => {
-  process.env.FLOWLAB_TASK_MODULES = join(ROOT, "test", "fixtures", "lab-tasks.ts");
-  const pool = new ProcessPool(1);
-  const cacheDir = tmp();
-  try {
+test("a worker process that reports an error (a failed spawn or IPC send) fails its task with the reason; the submitter survives and the pool serves the next run", () =>
+  withPool(async (pool, cacheDir) => {
     let failedOnce = false;
     const run = runExperiment(sweepExperiment, {
       mode: "quick",
@@ -121,11 +123,7 @@ test("a worker process that reports an error (a failed spawn or IPC send) fails 
     assert.equal(existsSync(join(cacheDir, "tasks")), false, "nothing cached");
     const next = await runExperiment(sweepExperiment, { mode: "quick", config: { xs: [64], ms: 10 }, cacheDir, executor: pool });
     assert.equal(next.tables.sweep.x[0], 64);
-  } finally {
-    await pool.close();
-    delete process.env.FLOWLAB_TASK_MODULES;
-  }
-});
+  }));
 
 test("flowlab figures: Ctrl-C exits 130 with one line, no output files and nothing cached", { timeout: 120_000 }, async () => {
   const out = tmp();
