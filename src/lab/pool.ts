@@ -100,6 +100,15 @@ export class ProcessPool implements TaskExecutor {
       else job.reject(m.cancelled ? new CancelledError(job.request.kind, m.step) : new Error(m.message));
       this.dispatch();
     });
+    // The worker is gone or unusable: free its place and fail its task (if any) with reason(task).
+    const drop = (reason: (job: Job) => Error): void => {
+      if (this.slotsList[index] === slot) this.slotsList[index] = null;
+      const job = slot.job;
+      slot.job = null;
+      ready();
+      if (job) job.reject(reason(job));
+      this.dispatch();
+    };
     // A failed spawn or IPC send: fail the task with the reason and drop the worker (the next task gets a new
     // one). Without a listener Node throws the 'error' event, which would take down the submitting process, a
     // notebook's kernel included.
@@ -107,25 +116,12 @@ export class ProcessPool implements TaskExecutor {
     child.on("error", (e) => {
       if (failed) return; // a second error (say, from the kill below) has nothing left to fail
       failed = true;
-      if (this.slotsList[index] === slot) this.slotsList[index] = null;
-      const job = slot.job;
-      slot.job = null;
-      ready();
-      job?.reject(new Error(`worker process ${child.pid ?? "(not started)"} failed while running ${job.request.kind}: ${e.message}`));
+      drop((job) => new Error(`worker process ${child.pid ?? "(not started)"} failed while running ${job.request.kind}: ${e.message}`));
       child.kill("SIGKILL");
-      this.dispatch();
     });
-    child.on("exit", (code, sig) => {
-      if (this.slotsList[index] === slot) this.slotsList[index] = null;
-      const job = slot.job;
-      slot.job = null;
-      ready();
-      if (job) {
-        if (job.signal.aborted) job.reject(new CancelledError(job.request.kind));
-        else job.reject(new Error(`worker process ${child.pid} died while running ${job.request.kind} (${sig ?? `exit code ${code}`})`));
-      }
-      this.dispatch();
-    });
+    child.on("exit", (code, sig) =>
+      drop((job) => (job.signal.aborted ? new CancelledError(job.request.kind) : new Error(`worker process ${child.pid} died while running ${job.request.kind} (${sig ?? `exit code ${code}`})`))),
+    );
     return slot;
   }
 

@@ -15,15 +15,7 @@ import { axpy, dot, norm, type Vec } from "./vec";
 export function combine(vs: Vec[], c: ArrayLike<number>, dim = vs[0]?.length ?? 0): Vec {
   if (c.length !== vs.length) throw new Error(`combine: ${vs.length} vectors but ${c.length} coefficients`);
   const out = new Float64Array(dim);
-  // Four vectors per sweep over `out`: a quarter of the loads and stores of one axpy per vector.
-  let j = 0;
-  for (; j + 3 < vs.length; j += 4) {
-    const [a, b, cc, d] = [vs[j], vs[j + 1], vs[j + 2], vs[j + 3]];
-    const [ca, cb, cc_, cd] = [c[j], c[j + 1], c[j + 2], c[j + 3]];
-    for (const v of [a, b, cc, d]) if (v.length !== dim) throw new Error(`combine: a vector has length ${v.length}, expected ${dim}`);
-    for (let i = 0; i < dim; i++) out[i] += ca * a[i] + cb * b[i] + cc_ * cc[i] + cd * d[i];
-  }
-  for (; j < vs.length; j++) if (c[j] !== 0) axpy(c[j], vs[j], out);
+  for (let j = 0; j < vs.length; j++) if (c[j] !== 0) axpy(c[j], vs[j], out);
   return out;
 }
 

@@ -13,15 +13,14 @@ import { WasmDot } from "./wasm-dot";
 
 /** C[co + p·Q + q] (+)= Σ_t X[xo + p·len + t] · Y[yo + q·len + t] for p < P, q < Q: the JavaScript kernel. */
 export function dotBlock(X: Float64Array, xo: number, P: number, Y: Float64Array, yo: number, Q: number, len: number, C: Float64Array, co: number, acc: boolean): void {
-  const cs = Q;
   const P2 = P & ~1;
   const Q2 = Q & ~1;
   let p = 0;
   for (; p < P2; p += 2) {
     const x0 = xo + p * len;
     const x1 = x0 + len;
-    const c0 = co + p * cs;
-    const c1 = c0 + cs;
+    const c0 = co + p * Q;
+    const c1 = c0 + Q;
     let q = 0;
     for (; q < Q2; q += 2) {
       const y0 = yo + q * len;
@@ -67,7 +66,7 @@ export function dotBlock(X: Float64Array, xo: number, P: number, Y: Float64Array
   }
   if (p < P) {
     const x0 = xo + p * len;
-    const c0 = co + p * cs;
+    const c0 = co + p * Q;
     for (let q = 0; q < Q; q++) {
       const y0 = yo + q * len;
       let s = 0;
@@ -112,13 +111,8 @@ export function product(P: number, Q: number, len: number, X: Float64Array, xo: 
   }
   // Both summed along their rows (Aᵀ G): the wasm kernel reads them as stored, no transposes.
   const asStored = wasm !== null && xT && yT;
-  if (asStored) {
-    M.set(X.subarray(xo, xo + P * len), 0);
-    M.set(Y.subarray(yo, yo + Q * len), yOff);
-  } else {
-    stage(M, 0, X, xo, P, len, xT);
-    stage(M, yOff, Y, yo, Q, len, yT);
-  }
+  stage(M, 0, X, xo, P, len, xT && !asStored);
+  stage(M, yOff, Y, yo, Q, len, yT && !asStored);
   if (acc) M.set(C.subarray(co, co + P * Q), cOff);
   if (asStored) wasm.dotT(0, P, yOff, Q, len, cOff, acc);
   else if (wasm) wasm.dot(0, P, yOff, Q, len, cOff, acc);

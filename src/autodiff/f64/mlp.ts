@@ -188,7 +188,9 @@ export class MlpEngine {
       else matMul(A[l], n, s.in, v, s.wOffset, s.out, Z1, false);
       if (s.bOffset >= 0) addBias(Z1, n, s.out, v, s.bOffset);
       if (l < L - 1) {
-        mulInto(t.A[l + 1], S1[l], Z1, n * s.out);
+        const A1 = t.A[l + 1];
+        const sp = S1[l];
+        for (let i = 0; i < n * s.out; i++) A1[i] = sp[i] * Z1[i];
       }
     }
     this.lossFn.tangent(t.Z[L - 1], t.G[L - 1]);
@@ -203,7 +205,12 @@ export class MlpEngine {
       if (l === 0) break;
       const B1 = t.B[l];
       matMulTransposedPair(G1, w, G[l], v, n, s.out, s.wOffset, s.in, B1);
-      tangentDelta(t.G[l - 1], B1, S1[l - 1], B[l], S2[l - 1], t.Z[l - 1], n * s.in);
+      const Gp = t.G[l - 1];
+      const Bl = B[l];
+      const sp = S1[l - 1];
+      const spp = S2[l - 1];
+      const Zp = t.Z[l - 1];
+      for (let i = 0; i < n * s.in; i++) Gp[i] = B1[i] * sp[i] + Bl[i] * spp[i] * Zp[i];
     }
   }
 
@@ -298,14 +305,4 @@ export class MlpEngine {
       }
     }
   }
-}
-
-/** out[i] = a[i] · b[i]. */
-function mulInto(out: Float64Array, a: Float64Array, b: Float64Array, count: number): void {
-  for (let i = 0; i < count; i++) out[i] = a[i] * b[i];
-}
-
-/** G₁ = B₁ σ' + B σ'' Z₁ (the tangent of G = B σ'), elementwise. */
-function tangentDelta(out: Float64Array, B1: Float64Array, sp: Float64Array, B: Float64Array, spp: Float64Array, Z1: Float64Array, count: number): void {
-  for (let i = 0; i < count; i++) out[i] = B1[i] * sp[i] + B[i] * spp[i] * Z1[i];
 }
