@@ -66,6 +66,21 @@ function load(name: BackendName): string | null {
 export async function selectBackend(prefer?: BackendName): Promise<BackendInfo> {
   const forced = prefer ?? parseOverride(process.env.FLOWLAB_BACKEND);
   if (current && (forced === null || forced === current.backend)) return current;
+  // Callers that overlap (experiments assembling while others start) share one initialization: each run of it
+  // instantiates a wasm module, which also adds its own process-wide exception listeners.
+  if (pending && pending.forced === forced) return pending.info;
+  const info = initialize(forced);
+  pending = { forced, info };
+  try {
+    return await info;
+  } finally {
+    if (pending?.info === info) pending = null;
+  }
+}
+
+let pending: { forced: BackendName | null; info: Promise<BackendInfo> } | null = null;
+
+async function initialize(forced: BackendName | null): Promise<BackendInfo> {
   // Silence tfjs's "install the node backend" banner and skip its debug checks.
   tf.env().set("PROD", true);
   const order: BackendName[] = forced ? [forced] : [...BACKENDS];

@@ -89,8 +89,10 @@ test("one optimizer spec: ruleFromSpec builds each rule; the validator names the
   same(ruleFromSpec({ name: "gd", lr: 0.1 }), gd(0.1));
   same(ruleFromSpec({ name: "nesterov", lr: 0.1, beta: 0.9 }), momentum(0.1, 0.9, "nesterov"));
   same(ruleFromSpec({ name: "scalar_rmsprop", lr: 0.1, beta2: 0.9, eps: 1e-8, biasCorrection: true }), rmsprop({ lr: 0.1, beta2: 0.9, eps: 1e-8, biasCorrection: true, scalar: true }));
-  // The experiments' builders are this one.
-  assert.equal(makeRule, ruleFromSpec);
+  // The central-flows experiments build through it too, with float32 iterates unless the spec says otherwise.
+  const stored = makeRule({ name: "gd", lr: 0.1 }).step(gd(0.1).init(2), { w: Float64Array.from([0.1, 1 / 3]), g, loss: 1 }).w;
+  stored.forEach((x) => assert.equal(Math.fround(x), x));
+  same(makeRule({ name: "gd", lr: 0.1, precision: "float64" }), gd(0.1));
   const bad: [unknown, RegExp][] = [
     [{ name: "adam", lr: 0.1 }, /optimizer\.name must be one of gd, heavy_ball, nesterov, rmsprop, scalar_rmsprop, got "adam"/],
     [{ name: "gd", lr: Infinity }, /optimizer\.lr must be a finite number > 0, got Infinity/],
@@ -100,8 +102,30 @@ test("one optimizer spec: ruleFromSpec builds each rule; the validator names the
     [{ name: "rmsprop", lr: 0.1, beta2: 0.9, eps: -1, biasCorrection: true }, /optimizer\.eps must be a finite number ≥ 0, got -1/],
     [{ name: "rmsprop", lr: 0.1, beta2: 0.9, eps: 0, biasCorrection: "yes" }, /optimizer\.biasCorrection must be true or false, got "yes"/],
     [null, /optimizer must be an object, got null/],
+    [{ name: "gd", lr: 0.1, precision: "float16" }, /optimizer\.precision must be one of float64, float32, got "float16"/],
   ];
   for (const [spec, message] of bad) assert.throws(() => validateOptimizerSpec(spec), message);
   // β₂ = 0 fails the constructor exactly as it fails the spec (it passed problem.json before).
   assert.throws(() => rmsprop({ lr: 0.1, beta2: 0, eps: 0, biasCorrection: true, scalar: false }), /beta2 must be in \(0, 1\)/);
+});
+
+test("precision float32 stores iterate and state in float32; at a contracting direction GD stops at float32's floor", () => {
+  const spec = { name: "nesterov" as const, lr: 0.1, beta: 0.9, precision: "float32" as const };
+  assert.deepEqual(validateOptimizerSpec(spec), spec);
+  const rule = ruleFromSpec(spec);
+  const out = rule.step(rule.init(2), { w: Float64Array.from([0.1, 1 / 3]), g: Float64Array.from([1 / 7, 0.3]), loss: 1 });
+  [...out.w, ...out.state.buf].forEach((x) => assert.equal(Math.fround(x), x, `${x} is not a float32`));
+  // L = ½ s (w − c)² with ηs = 1.9: the error shrinks by 0.9 per step until rounding stops it, a few float64 ulps
+  // of c (1.1e-15) with float64 iterates and ~1e8 times higher with float32 ones (the floor under GD's oscillation).
+  const c = 1 + 1 / 3;
+  const run = (r: UpdateRule): number => {
+    let w: Float64Array = Float64Array.from([0]);
+    let s = r.init(1);
+    for (let t = 0; t < 650; t++) ({ w, state: s } = r.step(s, { w, g: Float64Array.from([19 * (w[0] - c)]), loss: 0 }) as { w: Float64Array; state: typeof s });
+    return Math.abs(w[0] - c);
+  };
+  const float64 = run(ruleFromSpec({ name: "gd", lr: 0.1 }));
+  const float32 = run(ruleFromSpec({ name: "gd", lr: 0.1, precision: "float32" }));
+  assert.ok(float64 < 1e-14, `float64 floor ${float64}`);
+  assert.ok(float32 > 1e-8 && float32 < 1e-6, `float32 floor ${float32}`);
 });

@@ -335,6 +335,22 @@ test("an unplaced legend goes to the corner that hides the least data", async ()
   assert.equal(emptiestCorner([decay], ...axes(true), legend), "top right", "log axes are read in decades");
 });
 
+test("a threshold's label goes where the curves leave it room: right end above, else below, else further left", async () => {
+  const { thresholdLabelPlace } = await import("../src/plot/panels");
+  const x = Array.from({ length: 101 }, (_, i) => i);
+  const line = thresholdTrace([0, 100], 2, "2/η");
+  const label = { text: "threshold", fontPx: 10, widthPx: 300, heightPx: 200 };
+  const axes: [object, object] = [{ type: "linear", range: [0, 100] }, { type: "linear", range: [0, 4] }];
+  const curve = (f: (s: number) => number) => ({ type: "scatter" as const, mode: "lines" as const, x, y: x.map(f) });
+  // Nothing near the line: its right end, above.
+  assert.deepEqual(thresholdLabelPlace([curve(() => 0.5), line], line, ...axes, label), { at: 1, yanchor: "bottom" });
+  // Sharpness hovering just above 2/η: below the line.
+  assert.deepEqual(thresholdLabelPlace([curve(() => 2.1), line], line, ...axes, label), { at: 1, yanchor: "top" });
+  // Hovering across the line on the right, far below it on the left: the label moves left.
+  const place = thresholdLabelPlace([curve((s) => (s > 40 ? 2 + 0.15 * Math.sin(s) : 0.5)), line], line, ...axes, label);
+  assert.ok(place.at < 0.6, `label right edge at ${place.at} of the line`);
+});
+
 test("logRangeWithRoom: the data's log10 range widened below and above by shares of its span", () => {
   // Non-positive and non-finite values are left out; 1e-3 … 1 spans 3 decades.
   assert.deepEqual(logRangeWithRoom([1e-3, 1, 0, -2, Number.NaN, Infinity], { below: 1, above: 0 }), [-6, 0]);

@@ -67,3 +67,30 @@ export function positive(name: string, v: number): number {
   if (!(Number.isFinite(v) && v > 0)) throw new Error(`${name} must be a positive finite number, got ${v}`);
   return v;
 }
+
+/** What the iterate and the optimizer state are stored in between steps (the arithmetic stays float64). */
+export type Precision = "float64" | "float32";
+
+export const PRECISIONS: readonly Precision[] = ["float64", "float32"];
+
+function roundToFloat32(v: Vec): Float64Array {
+  return Float64Array.from(Float32Array.from(v));
+}
+
+/**
+ * The rule with its iterate and state rounded to float32 after every step, as in float32 training (the JAX and
+ * PyTorch runs of the papers). At the edge of stability this is not cosmetic: between blow-ups GD's displacement
+ * along the top eigenvector shrinks by |1 − ηS| per step, and float32 rounding keeps a floor under it (about 1e-7
+ * of ‖w‖) where float64 lets it fall some 1e9 times lower. From there it takes longer to grow back, so the
+ * sharpness overshoots 2/η further and each blow-up is larger; the time averages the central flow predicts then
+ * sit further from GD (see README, "Derivative engines").
+ */
+export function storedInFloat32(rule: UpdateRule): UpdateRule {
+  return {
+    ...rule,
+    step: (s, x) => {
+      const out = rule.step(s, x);
+      return { ...out, w: roundToFloat32(out.w), state: { ...out.state, nu: roundToFloat32(out.state.nu), buf: roundToFloat32(out.state.buf) } };
+    },
+  };
+}

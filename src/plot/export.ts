@@ -281,25 +281,19 @@ export class FigureExporter {
     if (!(scale >= 1)) throw new Error(`scale must be ≥ 1, got ${scale}`);
     const pxW = Math.round(widthIn * PX_PER_INCH * scale);
     const pxH = Math.round(heightIn * PX_PER_INCH * scale);
-    await page.setContent(BLANK_PAGE);
-    const b64 = await page.evaluate(
-      async (a) => {
-        // The SVG as an image: its @font-face data URLs load inside the image, so the canvas uses Arimo.
-        const img = new Image();
-        img.src = "data:image/svg+xml;base64," + a.svg64;
-        await img.decode();
-        const canvas = document.createElement("canvas");
-        canvas.width = a.w;
-        canvas.height = a.h;
-        const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
-        ctx.fillStyle = "#ffffff";
-        ctx.fillRect(0, 0, a.w, a.h);
-        ctx.drawImage(img, 0, 0, a.w, a.h);
-        return canvas.toDataURL("image/png").split(",")[1];
-      },
-      { svg64: Buffer.from(svg, "utf8").toString("base64"), w: pxW, h: pxH },
-    );
-    return setPngDpi(Buffer.from(b64, "base64"), (pxW / widthIn));
+    // The SVG inline in a page of its pixel size, screenshotted once the document's fonts have loaded. (Drawing it
+    // as an <img> onto a canvas raced the image's own @font-face loads: with font-display: block the text of some
+    // figures came out invisible.)
+    await page.setViewportSize({ width: pxW, height: pxH });
+    await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff;overflow:hidden}svg{display:block;width:${pxW}px;height:${pxH}px}</style></head><body>${svg}</body></html>`);
+    await page.evaluate(async () => {
+      const loads: Promise<unknown>[] = [];
+      document.fonts.forEach((f) => void loads.push(f.load()));
+      await Promise.all(loads);
+      await document.fonts.ready;
+    });
+    const png = await page.screenshot({ type: "png", clip: { x: 0, y: 0, width: pxW, height: pxH }, animations: "disabled", caret: "hide" });
+    return setPngDpi(png, pxW / widthIn);
   }
 
   /** Writes `path` (format from its extension) atomically; returns the absolute path. */

@@ -302,24 +302,34 @@ export function emptiestCorner(traces: Data[], xaxis: Partial<LayoutAxis>, yaxis
     w: Math.min(1, (40 + 0.55 * legend.fontPx * Math.max(0, ...legend.names.map((n) => n.length))) / legend.widthPx),
     h: Math.min(1, (legend.names.length * 1.9 * legend.fontPx + 6) / legend.heightPx),
   };
-  const unit = (axis: Partial<LayoutAxis>, key: "x" | "y"): ((v: number) => number) | null => {
-    const log = axis.type === "log";
-    const r = (axis.range as [number, number] | undefined) ?? dataRange(traces, key, log);
-    if (!r || !(r[1] > r[0])) return null;
-    return (v) => ((log ? Math.log10(v) : v) - r[0]) / (r[1] - r[0]);
-  };
+  const unit = (axis: Partial<LayoutAxis>, key: "x" | "y"): ((v: number) => number) | null => axisUnit(traces, axis, key);
   const ux = unit(xaxis, "x");
   const uy = unit(yaxis, "y");
   const counts = CORNERS.map(() => 0);
   if (!ux || !uy) return CORNERS[0];
-  const inside = (u: number, v: number): void => {
+  forEachDrawnPoint(traces, ux, uy, (u, v) => {
     if (!(u >= 0 && u <= 1 && v >= 0 && v <= 1)) return;
     CORNERS.forEach((c, i) => {
       const right = c.endsWith("right");
       const top = c.startsWith("top");
       if ((right ? u >= 1 - box.w : u <= box.w) && (top ? v >= 1 - box.h : v <= box.h)) counts[i]++;
     });
-  };
+  });
+  let best = 0;
+  counts.forEach((c, i) => (c < counts[best] ? (best = i) : undefined));
+  return CORNERS[best];
+}
+
+/** Maps a data value to its share of the axis (0 at the start, 1 at the end), or null without a range. */
+function axisUnit(traces: Data[], axis: Partial<LayoutAxis>, key: "x" | "y"): ((v: number) => number) | null {
+  const log = axis.type === "log";
+  const r = (axis.range as [number, number] | undefined) ?? dataRange(traces, key, log);
+  if (!r || !(r[1] > r[0])) return null;
+  return (v) => ((log ? Math.log10(v) : v) - r[0]) / (r[1] - r[0]);
+}
+
+/** Calls `at` for every point of the scatter traces, in axis units, with 7 more along each drawn segment. */
+function forEachDrawnPoint(traces: Data[], ux: (v: number) => number, uy: (v: number) => number, at: (u: number, v: number) => void): void {
   for (const t of traces as { type?: string; x?: unknown; y?: unknown; mode?: string }[]) {
     if (t.type !== undefined && t.type !== "scatter") continue;
     if (!Array.isArray(t.x) || !Array.isArray(t.y)) continue;
@@ -327,15 +337,52 @@ export function emptiestCorner(traces: Data[], xaxis: Partial<LayoutAxis>, yaxis
     const ys = (t.y as unknown[]).map((v) => (typeof v === "number" ? uy(v) : NaN));
     const lines = (t.mode ?? "lines").includes("lines");
     for (let i = 0; i < xs.length; i++) {
-      inside(xs[i], ys[i]);
+      at(xs[i], ys[i]);
       if (lines && i + 1 < xs.length && Number.isFinite(xs[i] + ys[i] + xs[i + 1] + ys[i + 1])) {
-        for (let j = 1; j < 8; j++) inside(xs[i] + ((xs[i + 1] - xs[i]) * j) / 8, ys[i] + ((ys[i + 1] - ys[i]) * j) / 8);
+        for (let j = 1; j < 8; j++) at(xs[i] + ((xs[i + 1] - xs[i]) * j) / 8, ys[i] + ((ys[i + 1] - ys[i]) * j) / 8);
       }
     }
   }
+}
+
+/** Where a threshold's label sits: its right edge at share `at` of the line's x span, above the line ("bottom" anchor) or below ("top"). */
+export interface LabelPlace {
+  at: number;
+  yanchor: "bottom" | "top";
+}
+
+/**
+ * The place for a threshold's label where the other traces cross its box least: its right end (above, then below
+ * the line) first, then further left in tenths of the line. At the edge of stability the sharpness hovers just
+ * above 2/η at the right and starts below every threshold at the left, so a crowded label moves below or left.
+ */
+export function thresholdLabelPlace(traces: Data[], threshold: Data, xaxis: Partial<LayoutAxis>, yaxis: Partial<LayoutAxis>, label: { text: string; fontPx: number; widthPx: number; heightPx: number }): LabelPlace {
+  const ux = axisUnit(traces, xaxis, "x");
+  const uy = axisUnit(traces, yaxis, "y");
+  const tx = (threshold as { x?: number[] }).x ?? [];
+  const ty = (threshold as { y?: number[] }).y ?? [];
+  // A threshold that varies along x (2/η_t) keeps its label at its right end, at the height it ends on.
+  const constant = ty.every((y) => y === ty[0]);
+  const places: LabelPlace[] = [];
+  for (let k = 10; k >= (constant ? 0 : 10); k--) places.push({ at: k / 10, yanchor: "bottom" }, { at: k / 10, yanchor: "top" });
+  if (!ux || !uy || tx.length === 0) return places[0];
+  const w = (0.55 * label.fontPx * label.text.length) / label.widthPx;
+  const h = (1.3 * label.fontPx) / label.heightPx;
+  const [ua, ub] = [ux(tx[0]), ux(tx[tx.length - 1])];
+  const v = uy(ty[ty.length - 1]);
+  // Right edges from the line's end back to where the label starts at the line's start.
+  const right = (p: LabelPlace): number => Math.min(ub, Math.max(ua + w, ua + p.at * (ub - ua)));
+  const boxes = places.map((p): [number, number, number, number] => [right(p) - w, right(p), p.yanchor === "bottom" ? v : v - h, p.yanchor === "bottom" ? v + h : v]);
+  const crossings = places.map(() => 0);
+  const others = traces.filter((t) => t !== threshold && (t as { meta?: TraceMeta }).meta?.role !== "threshold");
+  forEachDrawnPoint(others, ux, uy, (u, y) => {
+    boxes.forEach(([u0, u1, v0, v1], k) => {
+      if (u >= u0 && u <= u1 && y >= v0 && y <= v1) crossings[k]++;
+    });
+  });
   let best = 0;
-  counts.forEach((c, i) => (c < counts[best] ? (best = i) : undefined));
-  return CORNERS[best];
+  crossings.forEach((c, k) => (c < crossings[best] ? (best = k) : undefined));
+  return { at: (right(places[best]) - ua) / (ub - ua || 1), yanchor: places[best].yanchor };
 }
 
 /** Finite values of a trace coordinate (numbers only), for ranges. */
@@ -458,7 +505,10 @@ function composeSized(panels: Panel[], size: FigureSize, o: FigureOptions): Plot
         if (tr.meta?.role === "threshold" && tr.name && Array.isArray(tr.x) && tr.x.length > 0) {
           tr.meta = { ...tr.meta, directLabel: true };
           const last = tr.x.length - 1;
-          annotations.push({ text: tr.name, x: tr.x[last], y: key === "log" ? Math.log10(tr.y?.[last] ?? 1) : tr.y?.[last], xref: xid as "x", yref: yid as "y", xanchor: "right", yanchor: "bottom", showarrow: false, font: { size: f.annotation, color: THRESHOLD_STYLE.color } });
+          // Where the curves leave it room (thresholdLabelPlace); on a light backing where no place is free.
+          const place = thresholdLabelPlace(p.traces, trace, xaxis, yaxis, { text: tr.name, fontPx: f.annotation, widthPx: pw, heightPx: ph });
+          const x = tr.x[0] + place.at * (tr.x[last] - tr.x[0]);
+          annotations.push({ text: tr.name, x, y: key === "log" ? Math.log10(tr.y?.[last] ?? 1) : tr.y?.[last], xref: xid as "x", yref: yid as "y", xanchor: "right", yanchor: place.yanchor, showarrow: false, bgcolor: "rgba(255,255,255,0.8)", font: { size: f.annotation, color: THRESHOLD_STYLE.color } });
         }
       }
       else if (t.name !== undefined && t.showlegend !== false) {

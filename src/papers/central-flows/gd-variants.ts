@@ -6,6 +6,7 @@
  */
 import { claim } from "../../lab/claims";
 import { eigenvaluePanel, lossPanel, type Panel } from "../../plot/panels";
+import { logRangeWithRoom } from "../../plot/ranges";
 import { sequentialColor } from "../../plot/style";
 import { concatTables, emptyTable, where } from "../../lab/tables";
 import { registerExperiment } from "../../lab/registry";
@@ -71,21 +72,35 @@ function allPanels(tables: Tables, c: GdVariantsConfig): Panel[] {
       legend: "bottom right",
     }),
   );
-  // One legend for the loss panels, in the last one's empty lower left (the curves fall from the top left).
-  const legendPanel = Math.min(c.runs.length, 4) - 1;
+  // One legend for the loss panels, in the empty lower left (the curves fall from the top left) of the panel where
+  // it is largest: the most decades between the lowest loss of the run's first half and the lowest loss drawn.
+  const room = (i: number): number => {
+    const ti = where(t, { run: i });
+    const half = ti.step.length >> 1;
+    const positive = (ys: number[]): number[] => ys.filter((y) => Number.isFinite(y) && y > 0);
+    const bottom = Math.min(...positive([...(ti.discrete_loss ?? []), ...(ti.central_loss ?? [])]));
+    const left = Math.min(...positive([...(ti.discrete_loss ?? []).slice(0, half), ...(ti.central_loss ?? []).slice(0, half)]));
+    return Number.isFinite(left) && Number.isFinite(bottom) ? Math.log10(left / bottom) : -Infinity;
+  };
+  const shown = c.runs.map((_, i) => i).slice(0, 4);
+  const legendPanel = shown.reduce((best, i) => (room(i) > room(best) ? i : best), shown[shown.length - 1] ?? 0);
   c.runs.forEach((r, i) => {
     const ti = where(t, { run: i });
     if (ti.step.length === 0) return;
     const a = Math.max(0, arrival(ti));
+    const series = [
+      ...rawAndSmoothed(ti, "discrete_loss", { name: "GD", process: "discrete", smooth: c.smooth }),
+      ...line(ti, "central_loss_pred", { name: "central flow: predicted E[L]", process: "prediction", from: a }),
+      ...line(ti, "central_loss", { name: "central flow: L(w(t))", process: "central" }),
+    ];
+    const legend = i === legendPanel;
     panels.push(
       lossPanel({
-        legend: i === legendPanel ? "bottom left" : "none",
+        legend: legend ? "bottom left" : "none",
         title: `(${String.fromCharCode(98 + i)}) ${r.label}: loss`,
-        series: [
-          ...rawAndSmoothed(ti, "discrete_loss", { name: "GD", process: "discrete", smooth: c.smooth }),
-          ...line(ti, "central_loss_pred", { name: "central flow: predicted E[L]", process: "prediction", from: a }),
-          ...line(ti, "central_loss", { name: "central flow: L(w(t))", process: "central" }),
-        ],
+        series,
+        // The legend panel's axis reaches below its curves, so the three entries sit under them.
+        ...(legend ? { yRange: logRangeWithRoom(series.flatMap((s) => s.y), { below: 0.8 }) } : {}),
       }),
     );
   });

@@ -4,7 +4,7 @@
  */
 import type { Vec } from "../../autodiff/derivatives";
 import { gaussianSmooth } from "../../linalg/smoothing";
-import { mean } from "../../lab/stats";
+import { mean, std } from "../../lab/stats";
 import type { Table } from "../../lab/types";
 
 import { norm } from "../../linalg/vec";
@@ -55,6 +55,16 @@ export function meanRelativeGap(measured: number[], predicted: number[], at: num
 /** Σ measured / Σ predicted over the indices: a time-averaged ratio, robust to the phase of the oscillation. */
 export function windowRatio(measured: number[], predicted: number[], at: number[]): number {
   return at.reduce((a, t) => a + measured[t], 0) / at.reduce((a, t) => a + predicted[t], 0);
+}
+
+/**
+ * Standard error of windowRatio from its spread over consecutive blocks of `block` steps of `at`:
+ * std(block ratios) / √(number of blocks); Infinity with fewer than two blocks.
+ */
+export function windowRatioError(measured: number[], predicted: number[], at: number[], block: number): number {
+  const ratios: number[] = [];
+  for (let i = 0; i + block <= at.length; i += block) ratios.push(windowRatio(measured, predicted, at.slice(i, i + block)));
+  return ratios.length < 2 ? Infinity : std(ratios) / Math.sqrt(ratios.length);
 }
 
 /** Gaussian smoothing (σ in steps), NaN-safe. */

@@ -17,14 +17,6 @@ import { effectiveHessian } from "../../curvature/operator";
 import { dot, norm } from "../../linalg/vec";
 import type { Objective } from "../../models/objective";
 
-/**
- * These training runs stay on the float32 tfjs engine: they are mostly gradient steps on 196-wide MNIST inputs,
- * where tfjs is faster than the float64 engine (eos-gd, eos-sweep-size, corridors-along-gd quick: 70 s tfjs vs
- * 94 s f64, `FLOWLAB_ENGINE=… flowlab figures --quick --only … --no-cache`), and their claims were tuned on
- * float32 trajectories, which at the edge of stability are chaotic (f64 changes hover fractions by ~0.1).
- */
-const ENGINE = "tfjs" as const;
-
 export interface AlongOptions {
   lr: number;
   steps: number;
@@ -53,7 +45,7 @@ export interface AlongRows {
 }
 
 export async function hgRatioAlongGd(objective: Objective, w0: Vec, opts: AlongOptions): Promise<AlongRows> {
-  const D = derivatives(objective, { engine: ENGINE });
+  const D = derivatives(objective);
   const eta = opts.lr;
   const rows: AlongRows = {
     step: [],

@@ -20,14 +20,6 @@ import { supervisedObjective, type Dataset } from "../../models/objective";
 import type { OptState, UpdateRule } from "../../optim/rule";
 import { Rng } from "../../random";
 
-/**
- * These training runs stay on the float32 tfjs engine: they are mostly gradient steps on 196-wide MNIST inputs,
- * where tfjs is faster than the float64 engine (eos-gd, eos-sweep-size, corridors-along-gd quick: 70 s tfjs vs
- * 94 s f64, `FLOWLAB_ENGINE=… flowlab figures --quick --only … --no-cache`), and their claims were tuned on
- * float32 trajectories, which at the edge of stability are chaotic (f64 changes hover fractions by ~0.1).
- */
-const ENGINE = "tfjs" as const;
-
 export type LabelledDataset = Dataset & { labels: Int32Array };
 
 export interface NetProblem {
@@ -107,7 +99,7 @@ export async function trainMembers(problem: NetProblem, members: Member[], opts:
   const divergeAbove = opts.divergeAbove ?? 1e4;
   if (opts.batchSize < 0 || opts.batchSize > train.n) throw new Error(`batchSize must be in [0, ${train.n}], got ${opts.batchSize}`);
   const fullObjective = supervisedObjective(model, loss, train);
-  const full = derivatives(fullObjective, { engine: ENGINE });
+  const full = derivatives(fullObjective);
   const nextBatch = opts.batchSize > 0 ? batches(train.n, opts.batchSize, opts.seed) : null;
   const ws: (Vec | null)[] = members.map(() => Float64Array.from(problem.w0));
   const states: OptState[] = members.map((m) => m.rule.init(problem.w0.length));
@@ -130,7 +122,7 @@ export async function trainMembers(problem: NetProblem, members: Member[], opts:
       let batchObjective: ReturnType<typeof supervisedObjective> | null = null;
       if (nextBatch) {
         batchObjective = supervisedObjective(model, loss, subset(train, nextBatch()));
-        D = derivatives(batchObjective, { engine: ENGINE });
+        D = derivatives(batchObjective);
       }
       members.forEach((member, m) => {
         const w = ws[m];

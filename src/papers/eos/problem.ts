@@ -18,13 +18,10 @@ import type { LossName } from "../../models/losses";
 import { mlp, type Mlp } from "../../models/mlp";
 import { supervisedObjective, type Dataset } from "../../models/objective";
 
-/**
- * These training runs stay on the float32 tfjs engine: they are mostly gradient steps on 196-wide MNIST inputs,
- * where tfjs is faster than the float64 engine (eos-gd, eos-sweep-size, corridors-along-gd quick: 70 s tfjs vs
- * 94 s f64, `FLOWLAB_ENGINE=… flowlab figures --quick --only … --no-cache`), and their claims were tuned on
- * float32 trajectories, which at the edge of stability are chaotic (f64 changes hover fractions by ~0.1).
+/*
+ * Derivatives come from `derivatives` (auto: the float64 engine up to F64_MAX_MULTIPLY_ADDS; FLOWLAB_ENGINE=tfjs
+ * forces float32 tfjs). The training runs keep float32 iterates (makeRule in runs.ts), as the paper's did.
  */
-const ENGINE = "tfjs" as const;
 
 export interface DataConfig {
   /** MNIST (always available) or CIFAR-10 (only once downloaded; see ensureCifar10). */
@@ -103,7 +100,7 @@ export function buildProblem(c: ProblemConfig, data: Dataset = loadData(c.data))
   return {
     model,
     data,
-    D: derivatives(objective, { engine: ENGINE }),
+    D: derivatives(objective),
     w0: initParams(model.layout, { scheme: "torch" }, c.net.initSeed),
     dispose: () => objective.dispose(),
   };

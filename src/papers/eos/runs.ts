@@ -62,9 +62,12 @@ export function groupLabel(g: GroupConfig): string {
   return g.label || `${netLabel({ hidden: g.hidden, activation: g.activation, initSeed: 0 })}, ${ruleLabel(g)}`;
 }
 
-/** A group's rule at one learning rate, through the one spec→rule builder. */
+/**
+ * A group's rule at one learning rate, through the one spec→rule builder, with float32 iterates as in the
+ * paper's float32 training (storedInFloat32 in src/optim/rule.ts says why the edge of stability cares).
+ */
 export function makeRule(kind: RuleKind, lr: number, beta: number): UpdateRule {
-  return ruleFromSpec(kind === "gd" ? { name: "gd", lr } : { name: kind, lr, beta });
+  return ruleFromSpec(kind === "gd" ? { name: "gd", lr, precision: "float32" } : { name: kind, lr, beta, precision: "float32" });
 }
 
 export function threshold(g: Pick<GroupConfig, "rule" | "beta">, lr: number): number {
