@@ -16,6 +16,7 @@ import { topEigs } from "../../curvature/eigs";
 import { effectiveHessian } from "../../curvature/operator";
 import { dot, norm } from "../../linalg/vec";
 import type { Objective } from "../../models/objective";
+import { ruleFromSpec } from "../../optim/spec";
 
 export interface AlongOptions {
   lr: number;
@@ -59,6 +60,9 @@ export async function hgRatioAlongGd(objective: Objective, w0: Vec, opts: AlongO
     relativeLinearityError: [],
     predictedRelativeError: [],
   };
+  // GD with float32 iterates, as the edge-of-stability experiments (storedInFloat32 in src/optim/rule.ts says why).
+  const gdStep = ruleFromSpec({ name: "gd", lr: eta, precision: "float32" });
+  let state = gdStep.init(w0.length);
   let w = Float64Array.from(w0);
   let current = D.lossAndGrad(w);
   let block: Vec[] | undefined;
@@ -72,7 +76,9 @@ export async function hgRatioAlongGd(objective: Objective, w0: Vec, opts: AlongO
       block = eig.block;
       sharpness = eig.values[0];
     }
-    const next = Float64Array.from(w, (wi, i) => wi - eta * g[i]);
+    const stepped = gdStep.step(state, { w, g, loss: current.loss });
+    state = stepped.state;
+    const next = Float64Array.from(stepped.w); // [dim], stored in float32
     const after = D.lossAndGrad(next);
     const linearityError = after.loss - (current.loss - eta * g2);
     const rayleigh = dot(g, Hg) / g2;
