@@ -67,6 +67,23 @@ test("interrupting a run stops its loop at the next step, caches nothing, frees 
 });
 
 /** A one-worker pool that loads the lab-tasks fixtures, and a fresh cache folder; the pool is closed afterwards. */
+/** A one-task sweep at `x` whose task would run 60 s; `onRunning` is called once, at its first progress report. */
+function runLongTask(pool: ProcessPool, cacheDir: string, x: number, onRunning: () => void): ReturnType<typeof runExperiment> {
+  let running = false;
+  return runExperiment(sweepExperiment, {
+    mode: "quick",
+    config: { xs: [x], ms: 60_000 },
+    cacheDir,
+    executor: pool,
+    onTask: (e) => {
+      if (e.type === "progress" && !running) {
+        running = true;
+        onRunning();
+      }
+    },
+  });
+}
+
 async function withPool(body: (pool: ProcessPool, cacheDir: string) => Promise<void>): Promise<void> {
   process.env.FLOWLAB_TASK_MODULES = join(ROOT, "test", "fixtures", "lab-tasks.ts");
   const pool = new ProcessPool(1);
@@ -81,19 +98,7 @@ async function withPool(body: (pool: ProcessPool, cacheDir: string) => Promise<v
 test("interrupting a run whose tasks run in worker processes kills them; the pool serves the next run", () =>
   withPool(async (pool, cacheDir) => {
     const started = Date.now();
-    let running = false;
-    const run = runExperiment(sweepExperiment, {
-      mode: "quick",
-      config: { xs: [61], ms: 60_000 },
-      cacheDir,
-      executor: pool,
-      onTask: (e) => {
-        if (e.type === "progress" && !running) {
-          running = true;
-          interruptActiveRuns();
-        }
-      },
-    });
+    const run = runLongTask(pool, cacheDir, 61, interruptActiveRuns);
     await assert.rejects(run, CancelledError);
     assert.ok(Date.now() - started < 30_000, "stopped long before the task's 60 s");
     assert.equal(existsSync(join(cacheDir, "tasks")), false, "nothing cached");
@@ -104,20 +109,10 @@ test("interrupting a run whose tasks run in worker processes kills them; the poo
 
 test("a worker process that reports an error (a failed spawn or IPC send) fails its task with the reason; the submitter survives and the pool serves the next run", () =>
   withPool(async (pool, cacheDir) => {
-    let failedOnce = false;
-    const run = runExperiment(sweepExperiment, {
-      mode: "quick",
-      config: { xs: [63], ms: 60_000 },
-      cacheDir,
-      executor: pool,
-      onTask: (e) => {
-        if (e.type === "progress" && !failedOnce) {
-          failedOnce = true;
-          // What Node does when a send to the worker fails: an 'error' event on its ChildProcess.
-          const slots = (pool as unknown as { slotsList: ({ child: ChildProcess } | null)[] }).slotsList;
-          slots[0]?.child.emit("error", new Error("channel closed (simulated)"));
-        }
-      },
+    const run = runLongTask(pool, cacheDir, 63, () => {
+      // What Node does when a send to the worker fails: an 'error' event on its ChildProcess.
+      const slots = (pool as unknown as { slotsList: ({ child: ChildProcess } | null)[] }).slotsList;
+      slots[0]?.child.emit("error", new Error("channel closed (simulated)"));
     });
     await assert.rejects(run, /worker process \d+ failed while running test\.work: channel closed \(simulated\)/);
     assert.equal(existsSync(join(cacheDir, "tasks")), false, "nothing cached");

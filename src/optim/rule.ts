@@ -69,9 +69,8 @@ export function positive(name: string, v: number): number {
 }
 
 /** What the iterate and the optimizer state are stored in between steps (the arithmetic stays float64). */
-export type Precision = "float64" | "float32";
-
-export const PRECISIONS: readonly Precision[] = ["float64", "float32"];
+export const PRECISIONS = ["float64", "float32"] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 function roundToFloat32(v: Vec): Float64Array {
   return Float64Array.from(Float32Array.from(v));

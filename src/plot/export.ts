@@ -268,13 +268,7 @@ export class FigureExporter {
     const page = await this.printer();
     if (format === "pdf") {
       // The finished SVG, inline, on a page of exactly its size; the document title becomes the PDF /Title.
-      await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeXml(titleOf(fig, o))}</title><style>@page{size:${widthIn}in ${heightIn}in;margin:0}html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head><body>${svg}</body></html>`);
-      await page.evaluate(async () => {
-        const loads: Promise<unknown>[] = [];
-        document.fonts.forEach((f) => void loads.push(f.load()));
-        await Promise.all(loads);
-        await document.fonts.ready;
-      });
+      await showSvg(page, svg, `@page{size:${widthIn}in ${heightIn}in;margin:0}svg{display:block}`, titleOf(fig, o));
       return stripPdfDates(await page.pdf({ width: `${widthIn}in`, height: `${heightIn}in`, printBackground: true, pageRanges: "1", margin: { top: "0", right: "0", bottom: "0", left: "0" } }));
     }
     const scale = o.scale ?? PNG_DPI / PX_PER_INCH;
@@ -285,13 +279,7 @@ export class FigureExporter {
     // as an <img> onto a canvas raced the image's own @font-face loads: with font-display: block the text of some
     // figures came out invisible.)
     await page.setViewportSize({ width: pxW, height: pxH });
-    await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff;overflow:hidden}svg{display:block;width:${pxW}px;height:${pxH}px}</style></head><body>${svg}</body></html>`);
-    await page.evaluate(async () => {
-      const loads: Promise<unknown>[] = [];
-      document.fonts.forEach((f) => void loads.push(f.load()));
-      await Promise.all(loads);
-      await document.fonts.ready;
-    });
+    await showSvg(page, svg, `html,body{overflow:hidden}svg{display:block;width:${pxW}px;height:${pxH}px}`);
     const png = await page.screenshot({ type: "png", clip: { x: 0, y: 0, width: pxW, height: pxH }, animations: "disabled", caret: "hide" });
     return setPngDpi(png, pxW / widthIn);
   }
@@ -379,3 +367,15 @@ export function renderFigure(fig: PlotlyFigure, format: Exclude<ExportFormat, "h
   return job;
 }
 let renderQueue: Promise<void> = Promise.resolve();
+
+/** `svg` inline on a white page styled by `css` (and titled), once every font face of the page has loaded. */
+async function showSvg(page: Page, svg: string, css: string, title?: string): Promise<void> {
+  const head = title === undefined ? "" : `<title>${escapeXml(title)}</title>`;
+  await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8">${head}<style>html,body{margin:0;padding:0;background:#fff}${css}</style></head><body>${svg}</body></html>`);
+  await page.evaluate(async () => {
+    const loads: Promise<unknown>[] = [];
+    document.fonts.forEach((f) => void loads.push(f.load()));
+    await Promise.all(loads);
+    await document.fonts.ready;
+  });
+}

@@ -302,9 +302,8 @@ export function emptiestCorner(traces: Data[], xaxis: Partial<LayoutAxis>, yaxis
     w: Math.min(1, (40 + 0.55 * legend.fontPx * Math.max(0, ...legend.names.map((n) => n.length))) / legend.widthPx),
     h: Math.min(1, (legend.names.length * 1.9 * legend.fontPx + 6) / legend.heightPx),
   };
-  const unit = (axis: Partial<LayoutAxis>, key: "x" | "y"): ((v: number) => number) | null => axisUnit(traces, axis, key);
-  const ux = unit(xaxis, "x");
-  const uy = unit(yaxis, "y");
+  const ux = axisUnit(traces, xaxis, "x");
+  const uy = axisUnit(traces, yaxis, "y");
   const counts = CORNERS.map(() => 0);
   if (!ux || !uy) return CORNERS[0];
   forEachDrawnPoint(traces, ux, uy, (u, v) => {
@@ -315,9 +314,14 @@ export function emptiestCorner(traces: Data[], xaxis: Partial<LayoutAxis>, yaxis
       if ((right ? u >= 1 - box.w : u <= box.w) && (top ? v >= 1 - box.h : v <= box.h)) counts[i]++;
     });
   });
+  return CORNERS[firstMin(counts)];
+}
+
+/** Index of the first smallest count. */
+function firstMin(counts: number[]): number {
   let best = 0;
   counts.forEach((c, i) => (c < counts[best] ? (best = i) : undefined));
-  return CORNERS[best];
+  return best;
 }
 
 /** Maps a data value to its share of the axis (0 at the start, 1 at the end), or null without a range. */
@@ -380,8 +384,7 @@ export function thresholdLabelPlace(traces: Data[], threshold: Data, xaxis: Part
       if (u >= u0 && u <= u1 && y >= v0 && y <= v1) crossings[k]++;
     });
   });
-  let best = 0;
-  crossings.forEach((c, k) => (c < crossings[best] ? (best = k) : undefined));
+  const best = firstMin(crossings);
   return { at: (right(places[best]) - ua) / (ub - ua || 1), yanchor: places[best].yanchor };
 }
 

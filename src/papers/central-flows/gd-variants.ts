@@ -82,8 +82,8 @@ function allPanels(tables: Tables, c: GdVariantsConfig): Panel[] {
     const left = Math.min(...positive([...(ti.discrete_loss ?? []).slice(0, half), ...(ti.central_loss ?? []).slice(0, half)]));
     return Number.isFinite(left) && Number.isFinite(bottom) ? Math.log10(left / bottom) : -Infinity;
   };
-  const shown = c.runs.map((_, i) => i).slice(0, 4);
-  const legendPanel = shown.reduce((best, i) => (room(i) > room(best) ? i : best), shown[shown.length - 1] ?? 0);
+  const rooms = c.runs.slice(0, 4).map((_, i) => room(i));
+  const legendPanel = rooms.reduce((best, r, i) => (r > rooms[best] ? i : best), rooms.length - 1);
   c.runs.forEach((r, i) => {
     const ti = where(t, { run: i });
     if (ti.step.length === 0) return;

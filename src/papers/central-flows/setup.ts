@@ -74,7 +74,6 @@ export interface RateSweepConfig {
 
 export const GAUSSIAN_MLP: TaskSpec = { hidden: [16, 16], outputs: 1, activation: "swish", loss: "mse", data: { kind: "gaussian", n: 128, seed: 0 }, initSeed: 0 };
 
-
 export interface Task {
   spec: TaskSpec;
   model: Mlp;

@@ -78,7 +78,7 @@ export async function hgRatioAlongGd(objective: Objective, w0: Vec, opts: AlongO
     }
     const stepped = gdStep.step(state, { w, g, loss: current.loss });
     state = stepped.state;
-    const next = Float64Array.from(stepped.w); // [dim], stored in float32
+    const next = stepped.w; // [dim], stored in float32
     const after = D.lossAndGrad(next);
     const linearityError = after.loss - (current.loss - eta * g2);
     const rayleigh = dot(g, Hg) / g2;

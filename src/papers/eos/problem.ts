@@ -6,6 +6,9 @@
  *
  * Our scale differs from the paper's (CIFAR-10 5k examples, width 200): MNIST digits 2×2 average-pooled to
  * 196 features, a few hundred to a few thousand examples, widths 32–64, so a whole notebook runs on a CPU.
+ *
+ * Derivatives come from `derivatives` (auto: the float64 engine up to F64_MAX_MULTIPLY_ADDS; FLOWLAB_ENGINE=tfjs
+ * forces float32 tfjs). The training runs keep float32 iterates (makeRule in runs.ts), as the paper's did.
  */
 import { type Derivatives, type Vec } from "../../autodiff/derivatives";
 import { derivatives } from "../../autodiff/select";
@@ -17,11 +20,6 @@ import { initParams } from "../../models/init";
 import type { LossName } from "../../models/losses";
 import { mlp, type Mlp } from "../../models/mlp";
 import { supervisedObjective, type Dataset } from "../../models/objective";
-
-/*
- * Derivatives come from `derivatives` (auto: the float64 engine up to F64_MAX_MULTIPLY_ADDS; FLOWLAB_ENGINE=tfjs
- * forces float32 tfjs). The training runs keep float32 iterates (makeRule in runs.ts), as the paper's did.
- */
 
 export interface DataConfig {
   /** MNIST (always available) or CIFAR-10 (only once downloaded; see ensureCifar10). */
